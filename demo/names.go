@@ -1,0 +1,70 @@
+package demo
+
+// names gives a demo name to specs whose title is empty, generic or shared
+// with another spec (Azure's many "…ManagementClient" titles, the several
+// "Swagger Petstore" variants), keyed by file name.
+var names = map[string]string{
+	"azure.com__alertsmanagement-SmartDetectorAlertRulesApi.yaml":        "Smart Detector Alert Rules",
+	"azure.com__apimanagement-apimopenidconnectproviders.json":           "API Management OpenID Connect Providers",
+	"azure.com__applicationinsights-aiOperations_API.json":               "Application Insights Operations",
+	"azure.com__authorization-authorization-DenyAssignmentGetCalls.json": "Authorization Deny Assignments",
+	"azure.com__automation-jobSchedule.json":                             "Automation Job Schedules",
+	"azure.com__azsadmin-ApplicationOperationResults.yaml":               "Fabric Admin Operation Results",
+	"azure.com__azsadmin-FabricLocation.json":                            "Fabric Admin Locations",
+	"azure.com__azsadmin-Operations.json":                                "Fabric Admin Operations",
+	"azure.com__azsadmin-Update.json":                                    "Update Admin",
+	"azure.com__azurestack-Product.json":                                 "Azure Stack Bridge Products",
+	"azure.com__cognitiveservices-LUIS-Authoring.yaml":                   "LUIS Authoring",
+	"azure.com__eventhub-EventHub-preview.json":                          "Event Hubs Management",
+	"azure.com__hybriddatamanager-hybriddata.json":                       "Hybrid Data Manager",
+	"azure.com__machinelearningservices-execution.yaml":                  "ML Execution Service",
+	"azure.com__monitor-alertRules_API.json":                             "Monitor Alert Rules",
+	"azure.com__monitor-subscriptionDiagnosticsSettings_API.json":        "Monitor Subscription Diagnostic Settings",
+	"azure.com__network-ddosProtectionPlan.json":                         "DDoS Protection Plans",
+	"azure.com__network-virtualWan.yaml":                                 "Virtual WAN",
+	"azure.com__powerbidedicated.json":                                   "Power BI Dedicated Capacities",
+	"azure.com__security-adaptiveNetworkHardenings.json":                 "Security Center Adaptive Network Hardening",
+	"azure.com__security-pricings.json":                                  "Security Center Pricing Tiers",
+	"azure.com__softwareplan.yaml":                                       "Software Plans",
+	"azure.com__sql-WorkloadGroups.json":                                 "SQL Workload Groups",
+	"azure.com__sql-operations.json":                                     "SQL Management Operations",
+	"azure.com__sql-syncAgents.json":                                     "SQL Sync Agents",
+	"azure.com__streamanalytics-outputs.yaml":                            "Stream Analytics Outputs",
+	"azure.com__web-DeletedWebApps.json":                                 "Deleted Web Apps",
+	"botschaft.local.json":                                               "Botschaft Notifier",
+	"clever.com.yaml":                                                    "Clever Rostering Data",
+	"ebay.com__buy-deal.json":                                            "eBay Deals",
+	"apideck.com__proxy.json":                                            "Apideck Unify Proxy",
+	"haloapi.com__profile.json":                                          "Halo Player Profiles",
+	"mozilla.com__kinto.json":                                            "Remote Settings",
+	"ote-godaddy.com__agreements.json":                                   "Domain Agreements",
+	"shop.app.json":                                                      "Shop App",
+	"ticketmaster.com__publish.json":                                     "Ticketmaster Publish",
+	"twilio.com__twilio_ip_messaging_v2.yaml":                            "Twilio IP Messaging",
+	"twilio.com__twilio_sync_v1.json":                                    "Twilio Sync",
+	"vonage.com__extension.json":                                         "Vonage Extension Provisioning",
+	"fungenerators.com__trivia.json":                                     "Trivia Generator",
+	"readme-oas20__api-with-examples.json":                               "API Overview Sample",
+	"readme-oas30__callbacks.json":                                       "Subscription Callbacks",
+	"readme-oas30__discriminators.json":                                  "Discriminator Showcase",
+	"readme-oas30__file-uploads.json":                                    "File Uploads",
+	"readme-oas30__http-status-codes.json":                               "HTTP Status Codes",
+	"readme-oas30__link-example.json":                                    "Repository Links",
+	"readme-oas30__petstore-expanded.json":                               "Pet Store Lite",
+	"readme-oas30__polymorphism.json":                                    "Polymorphism Showcase",
+	"readme-oas30__readme-legacy.json":                                   "Developer Hub",
+	"readme-oas30__request-examples.json":                                "Request Examples",
+	"readme-oas30__schema-circular.json":                                 "Circular Schemas Sandbox",
+	"readme-oas30__server-variables.json":                                "Server Variables Sandbox",
+	"readme-oas31__petstore.json":                                        "Pet Store",
+	"readme-oas31__security.json":                                        "Security Schemes Sandbox",
+	"readme-oas31__webhooks.json":                                        "Webhook Subscriptions",
+}
+
+// series lists specs that are earlier versions of another spec's API, keyed
+// by the newest spec's file name and oldest first. The earlier specs become
+// older versions of that API instead of APIs of their own.
+var series = map[string][]string{
+	"readme-oas31__petstore.json": {"readme-oas20__petstore.json", "readme-oas30__petstore.json"},
+	"readme-oas31__security.json": {"readme-oas30__security.json"},
+}
