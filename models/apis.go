@@ -120,7 +120,7 @@ func (s *Store) fillListDetails(ctx context.Context, items []APIListItem) error 
 	for i := range items {
 		ids[i] = items[i].ID
 		byID[items[i].ID] = &items[i]
-		items[i].Description = firstParagraph(items[i].Description, 240)
+		items[i].Description = firstParagraph(items[i].Description, 1000) // the page shortens it further once rendered to text
 	}
 	db := s.db.WithContext(ctx)
 	var tags []APITag
@@ -210,6 +210,14 @@ func (s *Store) Facets(ctx context.Context, q catalog.ListQuery) (*Facets, error
 type APIDetail struct {
 	API
 	Links []catalog.Link
+	// Specs summarises each version's revisions, by version id.
+	Specs map[uint]SpecStat
+}
+
+// SpecStat is how many revisions a version has and its current spec version.
+type SpecStat struct {
+	Revisions   int
+	SpecVersion string
 }
 
 // GetAPI loads an API with its team, tags, links, versions and deployments.
@@ -222,8 +230,26 @@ func (s *Store) GetAPI(ctx context.Context, slug string) (*APIDetail, error) {
 	if err != nil {
 		return nil, translate(err, fmt.Sprintf("api %q", slug))
 	}
-	d := &APIDetail{API: a}
+	d := &APIDetail{API: a, Specs: map[uint]SpecStat{}}
 	_ = json.Unmarshal([]byte(a.LinksJSON), &d.Links) // links are written by us as JSON; a bad row shows no links rather than failing the page
+	if len(a.Versions) == 0 {
+		return d, nil
+	}
+	var rows []struct {
+		VersionID   uint
+		Revisions   int
+		SpecVersion string
+	}
+	err = s.db.WithContext(ctx).Table("versions").
+		Select("versions.id AS version_id, (SELECT COUNT(*) FROM spec_revisions r WHERE r.version_id = versions.id) AS revisions, COALESCE(cur.spec_version, '') AS spec_version").
+		Joins("LEFT JOIN spec_revisions cur ON cur.id = versions.current_revision_id").
+		Where("versions.api_id = ?", a.ID).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "spec stats")
+	}
+	for _, r := range rows {
+		d.Specs[r.VersionID] = SpecStat{Revisions: r.Revisions, SpecVersion: r.SpecVersion}
+	}
 	return d, nil
 }
 

@@ -165,3 +165,11 @@ func (s *Store) CountAPIs(ctx context.Context) (int64, error) {
 	err := s.db.WithContext(ctx).Model(&API{}).Count(&n).Error
 	return n, translate(err, "count apis")
 }
+
+// HasDemoData reports whether any API came from the demo seeder, so pages
+// can say the catalogue holds sample data.
+func (s *Store) HasDemoData(ctx context.Context) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&API{}).Where("demo = ?", true).Limit(1).Count(&n).Error
+	return n > 0, translate(err, "count demo apis")
+}

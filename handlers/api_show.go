@@ -1,0 +1,98 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/steward-governance/steward/catalog"
+	"github.com/steward-governance/steward/models"
+	"github.com/steward-governance/steward/web"
+)
+
+func (s *Server) showAPIPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	a, err := s.store.GetAPI(ctx, c.Param("api"))
+	if err != nil {
+		return err
+	}
+	history, err := s.store.AuditFor(ctx, "api", a.Slug, 20)
+	if err != nil {
+		return err
+	}
+	p := web.APIPage{
+		Crumbs: []web.Crumb{{Label: "Catalogue", URL: "/apis"}, {Label: a.Name}},
+		Slug:   a.Slug, Name: a.Name, DescriptionHTML: web.Markdown(a.Description),
+		TeamSlug: a.Team.Slug, TeamName: a.Team.Name, Kind: catalog.Kind(a.Kind).Label(), Visibility: a.Visibility,
+		Tags: a.TagNames(), Created: a.CreatedAt, Updated: a.UpdatedAt, History: auditRows(history),
+		Flash: flashMessage(c.QueryParam("done")),
+	}
+	if strings.TrimSpace(a.Description) == "" {
+		p.DescriptionHTML = ""
+	}
+	for _, l := range a.Links {
+		title := l.Title
+		if title == "" {
+			title = l.URL
+		}
+		p.Links = append(p.Links, web.LinkView{Title: title, URL: l.URL})
+	}
+	for _, v := range a.Versions {
+		vs := web.VersionSummary{Name: v.Name, Stage: v.Stage, Updated: v.UpdatedAt}
+		for _, d := range v.Deployments {
+			vs.Deployments = append(vs.Deployments, web.DeploymentView{Environment: d.Environment, BaseURL: d.BaseURL})
+		}
+		st := a.Specs[v.ID]
+		vs.Revisions, vs.SpecVersion = st.Revisions, st.SpecVersion
+		p.Versions = append(p.Versions, vs)
+	}
+	return s.render(c, http.StatusOK, web.API(s.layout(c, a.Name), p))
+}
+
+// flashMessage turns the ?done= marker a redirect carries into a sentence;
+// only known markers are shown, so the URL cannot inject text.
+func flashMessage(done string) string {
+	return map[string]string{
+		"created":         "Saved.",
+		"updated":         "Changes saved.",
+		"spec-stored":     "New spec revision stored; endpoints updated.",
+		"spec-unchanged":  "That file is identical to the current revision; nothing changed.",
+		"deployment":      "Deployment saved.",
+		"deployment-gone": "Deployment removed.",
+		"version-deleted": "Version deleted.",
+	}[done]
+}
+
+func auditRows(events []models.AuditEvent) []web.AuditRow {
+	out := make([]web.AuditRow, len(events))
+	for i, e := range events {
+		out[i] = web.AuditRow{At: e.At, Actor: e.Actor, Action: e.Action, Summary: auditSummary(e)}
+	}
+	return out
+}
+
+func auditSummary(e models.AuditEvent) string {
+	switch e.Action {
+	case "api.create", "team.create":
+		return "created it"
+	case "api.update", "team.update":
+		return "edited it"
+	case "api.delete", "team.delete":
+		return "deleted it"
+	case "version.create":
+		return "added the version"
+	case "version.update":
+		return "changed the version"
+	case "version.delete":
+		return "deleted the version"
+	case "deployment.put":
+		return "saved a deployment"
+	case "deployment.delete":
+		return "removed a deployment"
+	case "spec.upload":
+		return "uploaded a spec revision"
+	}
+	return fmt.Sprintf("did %s", e.Action)
+}

@@ -1,0 +1,132 @@
+package handlers_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/steward-governance/steward/config"
+	"github.com/steward-governance/steward/handlers"
+	"github.com/steward-governance/steward/models"
+	"github.com/steward-governance/steward/models/storetest"
+)
+
+// site is a running Steward on a fresh database, driven like a browser:
+// a cookie jar, no redirects followed automatically, HTML parsed for
+// assertions.
+type site struct {
+	t      *testing.T
+	srv    *httptest.Server
+	client *http.Client
+	store  *models.Store
+}
+
+func newSite(t *testing.T, engine string, tweak ...func(*config.Config)) *site {
+	t.Helper()
+	store := storetest.New(t, engine)
+	cfg, err := config.Load(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range tweak {
+		f(cfg)
+	}
+	e, err := handlers.New(handlers.Deps{
+		Store: store, Config: cfg, Log: slog.New(slog.DiscardHandler),
+		Static: fstest.MapFS{"app.css": {Data: []byte("body{}")}, "app.js": {Data: []byte("")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &site{t: t, srv: srv, client: client, store: store}
+}
+
+// page is a response with its parsed HTML.
+type page struct {
+	status   int
+	header   http.Header
+	body     string
+	doc      *goquery.Document
+	location string
+}
+
+func (s *site) do(req *http.Request) *page {
+	s.t.Helper()
+	res, err := s.client.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	p := &page{status: res.StatusCode, header: res.Header, body: string(b), location: res.Header.Get("Location")}
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		p.doc, err = goquery.NewDocumentFromReader(strings.NewReader(p.body))
+		if err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	return p
+}
+
+func (s *site) get(path string) *page {
+	s.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.srv.URL+path, nil)
+	return s.do(req)
+}
+
+// csrf loads formPage and returns the CSRF token its forms carry.
+func (s *site) csrf(formPage string) string {
+	s.t.Helper()
+	p := s.get(formPage)
+	token, ok := p.doc.Find(`input[name="_csrf"]`).First().Attr("value")
+	if !ok || token == "" {
+		s.t.Fatalf("no CSRF token on %s (status %d)", formPage, p.status)
+	}
+	return token
+}
+
+// post submits a form the way a browser would after loading formPage.
+func (s *site) post(formPage, action string, values url.Values) *page {
+	s.t.Helper()
+	v := url.Values{}
+	for k, vs := range values {
+		v[k] = vs
+	}
+	v.Set("_csrf", s.csrf(formPage))
+	req, _ := http.NewRequest(http.MethodPost, s.srv.URL+action, strings.NewReader(v.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return s.do(req)
+}
+
+// text is the trimmed text of the first element matching sel.
+func (p *page) text(sel string) string {
+	if p.doc == nil {
+		return ""
+	}
+	return strings.TrimSpace(p.doc.Find(sel).First().Text())
+}
+
+func (p *page) count(sel string) int {
+	if p.doc == nil {
+		return 0
+	}
+	return p.doc.Find(sel).Length()
+}
+
+func forEngines(t *testing.T, f func(t *testing.T, engine string)) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) { f(t, engine) })
+	}
+}

@@ -1,0 +1,98 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+const csrfContextKey = "csrf"
+
+// routes registers every route of the application, in one place.
+func (s *Server) routes(e *echo.Echo) {
+	// Probes and static files sit outside the CSRF group: they never change
+	// state and must not set cookies.
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/static/*", s.assets.serve)
+
+	// Pages. Every POST here carries the CSRF token of the form it came from.
+	ui := e.Group("", middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf",
+		ContextKey:     csrfContextKey,
+		CookieName:     "steward_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSameSite: http.SameSiteStrictMode,
+		ErrorHandler: func(err error, c echo.Context) error {
+			return echo.NewHTTPError(http.StatusForbidden, "This form has expired or did not come from Steward. Go back, reload the page and try again.")
+		},
+	}))
+	ui.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/apis") })
+
+	// Catalogue and API pages.
+	ui.GET("/apis", s.showCatalogPage)
+	ui.GET("/apis/new", s.showAPINewPage)
+	ui.POST("/apis", s.createAPI)
+	ui.GET("/apis/:api", s.showAPIPage)
+	ui.GET("/apis/:api/edit", s.showAPIEditPage)
+	ui.POST("/apis/:api", s.updateAPI)
+	ui.GET("/apis/:api/delete", s.showAPIDeletePage)
+	ui.POST("/apis/:api/delete", s.deleteAPI)
+
+	// Versions, deployments and specs.
+	ui.GET("/apis/:api/versions/new", s.showVersionNewPage)
+	ui.POST("/apis/:api/versions", s.createVersion)
+	ui.GET("/apis/:api/versions/:version", s.showVersionPage)
+	ui.GET("/apis/:api/versions/:version/edit", s.showVersionEditPage)
+	ui.POST("/apis/:api/versions/:version", s.updateVersion)
+	ui.GET("/apis/:api/versions/:version/delete", s.showVersionDeletePage)
+	ui.POST("/apis/:api/versions/:version/delete", s.deleteVersion)
+	ui.POST("/apis/:api/versions/:version/deployments", s.saveDeployment)
+	ui.POST("/apis/:api/versions/:version/deployments/:env/delete", s.deleteDeployment)
+	ui.POST("/apis/:api/versions/:version/spec", s.uploadSpec)
+	ui.GET("/apis/:api/versions/:version/spec", s.showSpecPage)
+	ui.GET("/apis/:api/versions/:version/revisions/:rev", s.showRevisionPage)
+	ui.GET("/apis/:api/versions/:version/revisions/:rev/raw", s.downloadRevision)
+	ui.GET("/apis/:api/versions/:version/diff", s.showDiffPage)
+
+	// Teams.
+	ui.GET("/teams", s.showTeamsPage)
+	ui.GET("/teams/new", s.showTeamNewPage)
+	ui.POST("/teams", s.createTeam)
+	ui.GET("/teams/:team", s.showTeamPage)
+	ui.GET("/teams/:team/edit", s.showTeamEditPage)
+	ui.POST("/teams/:team", s.updateTeam)
+	ui.GET("/teams/:team/delete", s.showTeamDeletePage)
+	ui.POST("/teams/:team/delete", s.deleteTeam)
+
+	// JSON API. Scripts send JSON, not forms, so there is no CSRF token;
+	// the identity work puts bearer tokens in front of its mutations.
+	api := e.Group("/api/v1")
+	api.GET("/openapi.json", s.apiOpenAPI)
+	api.GET("/teams", s.apiListTeams)
+	api.POST("/teams", s.apiCreateTeam)
+	api.GET("/teams/:team", s.apiGetTeam)
+	api.PUT("/teams/:team", s.apiUpdateTeam)
+	api.DELETE("/teams/:team", s.apiDeleteTeam)
+	api.GET("/apis", s.apiListAPIs)
+	api.POST("/apis", s.apiCreateAPI)
+	api.GET("/apis/:api", s.apiGetAPI)
+	api.PUT("/apis/:api", s.apiUpdateAPI)
+	api.DELETE("/apis/:api", s.apiDeleteAPI)
+	api.GET("/apis/:api/versions", s.apiListVersions)
+	api.POST("/apis/:api/versions", s.apiCreateVersion)
+	api.GET("/apis/:api/versions/:version", s.apiGetVersion)
+	api.PUT("/apis/:api/versions/:version", s.apiUpdateVersion)
+	api.DELETE("/apis/:api/versions/:version", s.apiDeleteVersion)
+	api.GET("/apis/:api/versions/:version/deployments", s.apiListDeployments)
+	api.PUT("/apis/:api/versions/:version/deployments/:env", s.apiPutDeployment)
+	api.DELETE("/apis/:api/versions/:version/deployments/:env", s.apiDeleteDeployment)
+	api.GET("/apis/:api/versions/:version/spec", s.apiGetSpec)
+	api.PUT("/apis/:api/versions/:version/spec", s.apiPutSpec)
+	api.GET("/apis/:api/versions/:version/revisions", s.apiListRevisions)
+	api.Any("/*", func(c echo.Context) error {
+		return echo.NewHTTPError(http.StatusNotFound, "no such endpoint; see /api/v1/openapi.json")
+	})
+}

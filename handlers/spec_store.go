@@ -1,0 +1,68 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/steward-governance/steward/importer"
+	"github.com/steward-governance/steward/models"
+	"github.com/steward-governance/steward/policy"
+	"github.com/steward-governance/steward/specs"
+)
+
+// storeSpec parses an uploaded spec and, if it is valid, stores it as the
+// version's current revision. A spec that does not parse is never stored.
+func (s *Server) storeSpec(c echo.Context, apiSlug, version string, raw []byte) (*models.SpecRevision, bool, *specs.Parsed, error) {
+	v, err := s.store.GetVersion(c.Request().Context(), apiSlug, version)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	if err := authorize(c, policy.SpecUpload, policy.Object{Type: "version", Key: apiSlug + "/" + version, TeamSlug: v.TeamSlug}); err != nil {
+		return nil, false, nil, err
+	}
+	parsed, err := specs.Parse(c.Request().Context(), raw, s.specLimits)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	rev, created, err := s.store.SaveSpec(c.Request().Context(), actor(c), apiSlug, version, importer.UploadOf(raw, parsed))
+	if err != nil {
+		return nil, false, nil, err
+	}
+	return rev, created, parsed, nil
+}
+
+// readLimited reads at most limit bytes of r; more is a 413 that names the
+// limit, so nothing larger is ever held in memory.
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(limit)
+		}
+		return nil, fmt.Errorf("handlers: read upload: %w", err)
+	}
+	if int64(len(b)) > limit {
+		return nil, tooLarge(limit)
+	}
+	return b, nil
+}
+
+func tooLarge(limit int64) error {
+	return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
+		fmt.Sprintf("The spec is larger than the %s limit. Split it, remove unused components, or ask an admin to raise STEWARD_MAX_SPEC_BYTES.", humanBytes(limit)))
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.0f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -1,0 +1,38 @@
+package handlers
+
+import (
+	"context"
+
+	"github.com/steward-governance/steward/catalog"
+	"github.com/steward-governance/steward/models"
+)
+
+// Store is what the handlers need from persistence; *models.Store
+// implements it.
+type Store interface {
+	Readiness
+
+	ListTeams(ctx context.Context) ([]models.TeamSummary, error)
+	GetTeam(ctx context.Context, slug string) (*models.Team, error)
+	CreateTeam(ctx context.Context, actor catalog.Actor, in catalog.TeamInput) (*models.Team, error)
+	UpdateTeam(ctx context.Context, actor catalog.Actor, slug string, in catalog.TeamInput) (*models.Team, error)
+	DeleteTeam(ctx context.Context, actor catalog.Actor, slug string) error
+
+	ListAPIs(ctx context.Context, q catalog.ListQuery) (*models.APIPage, error)
+	Facets(ctx context.Context, q catalog.ListQuery) (*models.Facets, error)
+	GetAPI(ctx context.Context, slug string) (*models.APIDetail, error)
+	CreateAPI(ctx context.Context, actor catalog.Actor, in catalog.APIInput) (*models.API, error)
+	UpdateAPI(ctx context.Context, actor catalog.Actor, slug string, in catalog.APIInput) (*models.API, error)
+	DeleteAPI(ctx context.Context, actor catalog.Actor, slug string) error
+
+	GetVersion(ctx context.Context, apiSlug, name string) (*models.VersionDetail, error)
+	CreateVersion(ctx context.Context, actor catalog.Actor, apiSlug string, in catalog.VersionInput) (*models.Version, error)
+	UpdateVersion(ctx context.Context, actor catalog.Actor, apiSlug, name string, in catalog.VersionInput) (*models.Version, error)
+	DeleteVersion(ctx context.Context, actor catalog.Actor, apiSlug, name string) error
+	PutDeployment(ctx context.Context, actor catalog.Actor, apiSlug, version string, in catalog.DeploymentInput) (*models.Deployment, error)
+	DeleteDeployment(ctx context.Context, actor catalog.Actor, apiSlug, version, env string) error
+
+	SaveSpec(ctx context.Context, actor catalog.Actor, apiSlug, version string, up models.SpecUpload) (*models.SpecRevision, bool, error)
+	GetRevision(ctx context.Context, apiSlug, version string, number int) (*models.SpecRevision, error)
+	AuditFor(ctx context.Context, objectType, objectKey string, limit int) ([]models.AuditEvent, error)
+}
