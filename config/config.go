@@ -35,7 +35,7 @@ type Option struct {
 // Options lists every setting of `steward serve`.
 var Options = []Option{
 	{"addr", "STEWARD_ADDR", "127.0.0.1:8080", "listen address (host:port)", func(c *Config, v string) error { c.Addr = v; return nil }},
-	{"database-url", "STEWARD_DATABASE_URL", "steward.db", "a postgres:// URL, or a SQLite file path", func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
+	{"database-url", "STEWARD_DATABASE_URL", "steward.db", "a `postgres://` URL, or a SQLite file path", func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
 	{"demo", "STEWARD_DEMO", "true", "seed the demo organisation into an empty database", boolSetter(func(c *Config, b bool) { c.Demo = b })},
 	{"max-spec-bytes", "STEWARD_MAX_SPEC_BYTES", "26214400", "largest spec upload accepted, in bytes (25 MB)", func(c *Config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
