@@ -1,0 +1,460 @@
+package rules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/steward-governance/steward/rules/doc"
+	"github.com/steward-governance/steward/rules/jsonpath"
+)
+
+// ErrTimeout is wrapped by Lint's error when the context ends before every
+// rule ran: the report is then incomplete and must not count as a pass.
+var ErrTimeout = errors.New("rules: linting did not finish in time")
+
+// LintOptions tunes one run.
+type LintOptions struct {
+	// Source names the document, for overrides' file globs.
+	Source string
+	// MaxResults bounds the nodes one JSONPath may select; 0 means
+	// jsonpath.DefaultMaxResults.
+	MaxResults int
+}
+
+// Report is the outcome of linting one document.
+type Report struct {
+	Findings []Finding
+	Formats  Formats
+	// RuleErrors lists rules that could not be evaluated (a JSONPath that
+	// selects too much, a function that failed); their silence is not a pass.
+	RuleErrors []RuleError
+	// Incomplete is set when linting stopped early (see ErrTimeout).
+	Incomplete bool
+}
+
+// RuleError is a rule that failed to run on a document.
+type RuleError struct {
+	Rule string
+	Err  error
+}
+
+func (e RuleError) Error() string { return fmt.Sprintf("rule %s: %v", e.Rule, e.Err) }
+
+// LintBytes parses src (JSON or YAML) and lints it.
+func (rs *Ruleset) LintBytes(ctx context.Context, src []byte, opts LintOptions) (*Report, error) {
+	d, err := doc.ParseDocument(src)
+	if err != nil {
+		return nil, fmt.Errorf("rules: parse document: %w", err)
+	}
+	return rs.Lint(ctx, d, opts)
+}
+
+// Lint runs every enabled rule that applies to the document's format.
+// When ctx ends first it returns the findings so far, Incomplete set and an
+// error wrapping ErrTimeout.
+func (rs *Ruleset) Lint(ctx context.Context, d *doc.Document, opts LintOptions) (*Report, error) {
+	l := &linter{
+		ctx:     ctx,
+		rs:      rs,
+		doc:     d,
+		formats: DetectFormats(d.Root),
+		opts:    opts,
+		seen:    map[string]bool{},
+	}
+	rep := &Report{Formats: l.formats}
+	rules, sevFor := rs.effectiveRules(opts.Source)
+	l.sevFor = sevFor
+	var todo []*Rule
+	for _, r := range rules {
+		if !r.Enabled() && !sevFor.overridden(r.Name) {
+			continue
+		}
+		if len(r.Formats) > 0 && !l.formats.matchesAny(r.Formats) {
+			continue
+		}
+		todo = append(todo, r)
+	}
+	// Rules are independent, so they run on all cores; results are merged
+	// in rule order so reports do not depend on scheduling.
+	type outcome struct {
+		findings []Finding
+		err      error
+		ran      bool
+	}
+	results := make([]outcome, len(todo))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(todo)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if ctx.Err() != nil {
+					continue
+				}
+				run := l.forRule()
+				err := run.runRule(todo[i])
+				results[i] = outcome{findings: run.findings, err: err, ran: ctx.Err() == nil}
+			}
+		}()
+	}
+	for i := range todo {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var stopped string
+	for i, o := range results {
+		if !o.ran {
+			if stopped == "" {
+				stopped = todo[i].Name
+			}
+			continue
+		}
+		l.findings = append(l.findings, o.findings...)
+		if o.err != nil {
+			rep.RuleErrors = append(rep.RuleErrors, RuleError{Rule: todo[i].Name, Err: o.err})
+		}
+	}
+	rep.Findings = l.sorted()
+	if stopped != "" || ctx.Err() != nil {
+		rep.Incomplete = true
+		return rep, fmt.Errorf("%w (rule %s and others did not run): %v", ErrTimeout, stopped, ctx.Err())
+	}
+	return rep, nil
+}
+
+// forRule returns a linter for one rule's run: shared document state, its
+// own findings and caches.
+func (l *linter) forRule() *linter {
+	return &linter{ctx: l.ctx, rs: l.rs, doc: l.doc, formats: l.formats, opts: l.opts, sevFor: l.sevFor, seen: map[string]bool{}}
+}
+
+// severities resolves a rule's severity for a finding, given overrides.
+type severities struct {
+	entries []sevEntry
+}
+
+type sevEntry struct {
+	rule    string
+	sev     Severity
+	pointer []string
+	hasPtr  bool
+}
+
+func (s severities) overridden(rule string) bool {
+	for _, e := range s.entries {
+		if e.rule == rule && e.sev != Off {
+			return true
+		}
+	}
+	return false
+}
+
+func (s severities) forFinding(r *Rule, path []string) Severity {
+	sev := r.Severity
+	for _, e := range s.entries {
+		if e.rule != r.Name {
+			continue
+		}
+		if e.hasPtr && !hasPrefix(path, e.pointer) {
+			continue
+		}
+		sev = e.sev
+	}
+	return sev
+}
+
+func hasPrefix(p, prefix []string) bool {
+	if len(prefix) > len(p) {
+		return false
+	}
+	for i := range prefix {
+		if p[i] != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// effectiveRules applies the overrides whose files match source.
+func (rs *Ruleset) effectiveRules(source string) ([]*Rule, severities) {
+	rules := rs.Rules
+	var sev severities
+	for _, o := range rs.overrides {
+		var matched []overrideFile
+		for _, f := range o.files {
+			if f.matches(source) {
+				matched = append(matched, f)
+			}
+		}
+		if len(matched) == 0 {
+			continue
+		}
+		for name, r := range o.rules {
+			replaced := false
+			next := make([]*Rule, 0, len(rules)+1)
+			for _, x := range rules {
+				if x.Name == name {
+					next = append(next, r)
+					replaced = true
+				} else {
+					next = append(next, x)
+				}
+			}
+			if !replaced {
+				next = append(next, r)
+			}
+			rules = next
+		}
+		for name, s := range o.sev {
+			for _, f := range matched {
+				sev.entries = append(sev.entries, sevEntry{rule: name, sev: s, pointer: f.pointer, hasPtr: f.hasPtr})
+			}
+		}
+	}
+	return rules, sev
+}
+
+type linter struct {
+	ctx      context.Context
+	rs       *Ruleset
+	doc      *doc.Document
+	formats  Formats
+	opts     LintOptions
+	sevFor   severities
+	seen     map[string]bool
+	findings []Finding
+	// oasSchemas caches OpenAPI schemas compiled for example checks.
+	oasSchemas map[schemaKey]compiledSchema
+}
+
+func (l *linter) sorted() []Finding {
+	sort.SliceStable(l.findings, func(i, j int) bool {
+		a, b := l.findings[i].Range.Start, l.findings[j].Range.Start
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Column < b.Column
+	})
+	return l.findings
+}
+
+func (l *linter) runRule(r *Rule) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error: %v\n%s", p, debug.Stack())
+		}
+	}()
+	paths := r.given[l.formats.key()]
+	var deref func(*doc.Node) *doc.Node
+	if r.Resolved {
+		deref = l.doc.Deref
+	}
+	for _, p := range paths {
+		matches, err := p.Eval(l.doc.Root, jsonpath.Options{Deref: deref, MaxResults: l.opts.MaxResults, Context: l.ctx})
+		if err != nil {
+			return fmt.Errorf("given %q: %w", p.String(), err)
+		}
+		for _, m := range matches {
+			for ti := range r.Then {
+				if err := l.runThen(r, &r.Then[ti], m, deref); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+type target struct {
+	node *doc.Node
+	path []string
+}
+
+func (l *linter) targets(t *Then, m jsonpath.Match, deref func(*doc.Node) *doc.Node) ([]target, error) {
+	n := m.Node
+	isObj := n != nil && (n.Kind == doc.Object || n.Kind == doc.Array) && !m.IsKey
+	if t.Field == "" || !isObj {
+		return []target{{node: n, path: m.Path}}, nil
+	}
+	var out []target
+	switch {
+	case t.Field == "@key":
+		for i := range n.Children {
+			var key string
+			if n.Kind == doc.Array {
+				key = strconv.Itoa(i)
+			} else {
+				key = n.Keys[i]
+			}
+			kn := &doc.Node{Kind: doc.String, Value: key, Parent: n, Index: i}
+			out = append(out, target{node: kn, path: appendPath(m.Path, key)})
+		}
+	case t.fieldPath != nil:
+		ms, err := t.fieldPath.Eval(n, jsonpath.Options{Deref: deref, MaxResults: l.opts.MaxResults, Context: l.ctx})
+		if err != nil {
+			return nil, fmt.Errorf("field %q: %w", t.Field, err)
+		}
+		for _, fm := range ms {
+			out = append(out, target{node: fm.Node, path: appendPath(m.Path, fm.Path...)})
+		}
+	default:
+		cur := n
+		for _, seg := range t.fieldSegs {
+			if cur == nil {
+				break
+			}
+			switch cur.Kind {
+			case doc.Object:
+				cur = cur.Get(seg)
+			case doc.Array:
+				i, err := strconv.Atoi(seg)
+				if err != nil {
+					cur = nil
+				} else {
+					cur = cur.Item(i)
+				}
+			default:
+				cur = nil
+			}
+			if cur != nil && deref != nil {
+				cur = deref(cur)
+			}
+		}
+		out = append(out, target{node: cur, path: appendPath(m.Path, t.fieldSegs...)})
+	}
+	if len(out) == 0 {
+		out = append(out, target{path: m.Path})
+	}
+	return out, nil
+}
+
+func (l *linter) runThen(r *Rule, t *Then, m jsonpath.Match, deref func(*doc.Node) *doc.Node) error {
+	ts, err := l.targets(t, m, deref)
+	if err != nil {
+		return err
+	}
+	for _, tg := range ts {
+		c := &Call{Target: tg.node, Opts: t.opts, Path: tg.path, Doc: l.doc, Formats: l.formats, Resolved: r.Resolved, Rule: r, lint: l}
+		for _, res := range t.fn.run(c) {
+			p := res.Path
+			if p == nil {
+				p = tg.path
+			}
+			l.report(r, p, res.Message)
+		}
+	}
+	return nil
+}
+
+// report maps a result to where it is written in the source and records it
+// once (Spectral drops results with the same rule, path and message).
+func (l *linter) report(r *Rule, p []string, fnMsg string) {
+	found, depth := l.doc.Lookup(p, r.Resolved)
+	var path []string
+	if r.Resolved {
+		path = found.Path()
+	} else {
+		path = append([]string(nil), p[:depth]...)
+	}
+	property := ""
+	switch {
+	case depth < len(p):
+		from := depth - 1
+		if from < 0 {
+			from = 0
+		}
+		property = dotPath(p[from:])
+	case len(path) > 0:
+		property = path[len(path)-1]
+	}
+	vars := map[string]string{
+		"property":    property,
+		"error":       fnMsg,
+		"path":        doc.EscapePointer(path)[1:],
+		"description": r.Description,
+		"value":       found.JSString(),
+	}
+	errMsg := render(fnMsg, vars)
+	vars["error"] = errMsg
+	var msg string
+	switch {
+	case r.hasMessage:
+		msg = render(r.Message, vars)
+	case r.Description != "":
+		msg = r.Description
+	default:
+		msg = errMsg
+	}
+	msg = strings.TrimSpace(msg)
+	key := r.Name + "\x00" + strings.Join(path, "\x00") + "\x00" + msg
+	if l.seen[key] {
+		return
+	}
+	l.seen[key] = true
+	sev := l.sevFor.forFinding(r, path)
+	if sev == Off {
+		return
+	}
+	l.findings = append(l.findings, Finding{
+		Code:     r.Name,
+		Message:  msg,
+		Severity: sev,
+		Path:     path,
+		Range:    found.Range,
+		Category: r.Category,
+		Weight:   r.Weight,
+	})
+}
+
+// dotPath prints a path as Spectral's {{property}} does: a.b[0].c.
+func dotPath(p []string) string {
+	var b strings.Builder
+	for i, s := range p {
+		if _, err := strconv.Atoi(s); err == nil {
+			b.WriteString("[" + s + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// render fills {{name}} placeholders.
+func render(tpl string, vars map[string]string) string {
+	if !strings.Contains(tpl, "{{") {
+		return tpl
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(tpl, "{{")
+		if i < 0 {
+			b.WriteString(tpl)
+			return b.String()
+		}
+		j := strings.Index(tpl[i:], "}}")
+		if j < 0 {
+			b.WriteString(tpl)
+			return b.String()
+		}
+		name := strings.TrimSpace(tpl[i+2 : i+j])
+		b.WriteString(tpl[:i])
+		if v, ok := vars[name]; ok {
+			b.WriteString(v)
+		} else {
+			b.WriteString(tpl[i : i+j+2])
+		}
+		tpl = tpl[i+j+2:]
+	}
+}
