@@ -74,9 +74,13 @@ func (in *APIInput) Normalize() {
 	}
 	if in.Kind == "" {
 		in.Kind = KindREST
+	} else if k, ok := ParseKind(string(in.Kind)); ok {
+		in.Kind = k // "REST" and "rest" are the same kind
 	}
 	if in.Visibility == "" {
 		in.Visibility = VisibilityInternal
+	} else if v, ok := ParseVisibility(string(in.Visibility)); ok {
+		in.Visibility = v
 	}
 	in.Tags = NormalizeTags(in.Tags)
 	links := in.Links[:0:0]
@@ -147,6 +151,8 @@ func (in *VersionInput) Normalize() {
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Stage == "" {
 		in.Stage = StageDesign
+	} else if st, ok := ParseStage(string(in.Stage)); ok {
+		in.Stage = st
 	}
 }
 

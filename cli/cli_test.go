@@ -88,3 +88,31 @@ func TestServeShutsDownGracefully(t *testing.T) {
 		t.Fatal("serve did not shut down")
 	}
 }
+
+func TestDevSignInOnlyOnLoopback(t *testing.T) {
+	cases := []struct {
+		args []string
+		ok   bool
+	}{
+		{[]string{"--addr", "127.0.0.1:8080"}, true},
+		{[]string{"--addr", "localhost:8080"}, true},
+		{[]string{"--addr", "[::1]:8080"}, true},
+		{[]string{"--addr", "0.0.0.0:8080"}, false},
+		{[]string{"--addr", ":8080"}, false},
+		{[]string{"--addr", "0.0.0.0:8080", "--insecure-dev-signin"}, true},
+		{[]string{"--addr", "0.0.0.0:8080", "--oidc-issuer", "https://id.example.com", "--oidc-client-id", "steward", "--base-url", "https://steward.example.com"}, true},
+	}
+	for _, c := range cases {
+		cfg, err := config.Load(c.args, func(string) string { return "" }, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = checkSignInSetup(cfg)
+		if (err == nil) != c.ok {
+			t.Errorf("%v: %v", c.args, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "STEWARD_OIDC_ISSUER") {
+			t.Errorf("the refusal must say how to configure OIDC: %v", err)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/steward-governance/steward/config"
 	"github.com/steward-governance/steward/demo"
 	"github.com/steward-governance/steward/handlers"
+	"github.com/steward-governance/steward/identity"
 	"github.com/steward-governance/steward/importer"
 	"github.com/steward-governance/steward/models"
 	"github.com/steward-governance/steward/specs"
@@ -59,13 +60,27 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready chan
 	if err != nil {
 		return err
 	}
-	e, err := handlers.New(handlers.Deps{Store: store, Config: cfg, Log: log, Static: static.Files, DemoData: hasDemo})
+	if err := checkSignInSetup(cfg); err != nil {
+		return err
+	}
+	deps := handlers.Deps{Store: store, Identities: store, Config: cfg, Log: log, Static: static.Files, DemoData: hasDemo}
+	if !cfg.DevSignIn() {
+		deps.OIDC = identity.NewProvider(ctx, identity.Settings{
+			Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
+			RedirectURL: cfg.BaseURL + "/auth/callback", GroupsClaim: cfg.GroupsClaim, Scopes: cfg.OIDCScopes,
+			AdminGroups: cfg.AdminGroups, GovernanceGroups: cfg.GovernanceGroups, AdminEmails: cfg.AdminEmails,
+		}, log)
+	}
+	e, err := handlers.New(deps)
 	if err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (set STEWARD_ADDR or --addr to another address)", cfg.Addr, err)
+	}
+	if cfg.DevSignIn() {
+		log.Warn("dev sign-in is on: anyone who reaches this address can act as a demo person; set STEWARD_OIDC_ISSUER for real sign-in", "addr", ln.Addr().String())
 	}
 	srv := &http.Server{
 		Handler:           e,
@@ -93,6 +108,27 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready chan
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// checkSignInSetup refuses dev sign-in on an address other machines can
+// reach, unless the operator said so with a flag named to be noticed.
+func checkSignInSetup(cfg *config.Config) error {
+	if !cfg.DevSignIn() || cfg.InsecureDevLogin {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("STEWARD_ADDR %q: %w", cfg.Addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("no identity provider is configured and %s is not a loopback address: anyone who can reach it could sign in as an admin. "+
+		"Configure OIDC (STEWARD_OIDC_ISSUER, STEWARD_OIDC_CLIENT_ID, STEWARD_OIDC_CLIENT_SECRET, STEWARD_BASE_URL), "+
+		"listen on 127.0.0.1, or, for a throwaway demo only, set STEWARD_INSECURE_DEV_SIGNIN=true", cfg.Addr)
 }
 
 // seedDemo fills an empty catalogue with the demo organisation; a catalogue

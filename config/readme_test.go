@@ -15,7 +15,11 @@ func TestREADMEListsEveryOption(t *testing.T) {
 	}
 	readme := string(b)
 	for _, o := range Options {
-		row := "| `--" + o.Flag + "` | `" + o.Env + "` | `" + o.Default + "` | " + o.Usage + " |"
+		def := "`" + o.Default + "`"
+		if o.Default == "" {
+			def = "(none)"
+		}
+		row := "| `--" + o.Flag + "` | `" + o.Env + "` | " + def + " | " + o.Usage + " |"
 		if !strings.Contains(readme, row) {
 			t.Errorf("README lacks the row:\n%s", row)
 		}

@@ -15,11 +15,13 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/steward-governance/steward/catalog"
 	"github.com/steward-governance/steward/config"
 	"github.com/steward-governance/steward/demo"
 	"github.com/steward-governance/steward/handlers"
+	"github.com/steward-governance/steward/identity"
 	"github.com/steward-governance/steward/importer"
 	"github.com/steward-governance/steward/models/storetest"
 	"github.com/steward-governance/steward/specs"
@@ -63,9 +65,19 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
-// demoSite serves Steward over a SQLite database seeded with the demo organisation.
+// demoSite serves Steward over a SQLite database seeded with the demo
+// organisation, signing people in through an OIDC provider running in the
+// test (mockoidc speaks the real protocol: discovery, code flow with PKCE,
+// signed ID tokens).
 func demoSite(t *testing.T) string {
 	t.Helper()
+	mock, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mock.Shutdown() })
+	mock.QueueUser(&mockoidc.MockUser{Subject: "e2e-1", Email: "owner@example.com", PreferredUsername: "owner"})
+
 	store := storetest.New(t, "sqlite")
 	plan, err := demo.Organisation()
 	if err != nil {
@@ -74,17 +86,29 @@ func demoSite(t *testing.T) string {
 	if _, err := importer.Apply(context.Background(), store, catalog.SystemActor("demo"), plan, specs.DefaultLimits(), true); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(nil, func(string) string { return "" }, io.Discard)
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	cfg, err := config.Load([]string{"--oidc-issuer", mock.Issuer(), "--oidc-client-id", mock.ClientID, "--oidc-client-secret", mock.ClientSecret, "--base-url", base},
+		func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := handlers.New(handlers.Deps{Store: store, Config: cfg, Log: slog.New(slog.DiscardHandler), Static: static.Files, DemoData: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	provider := identity.NewProvider(ctx, identity.Settings{Issuer: mock.Issuer(), ClientID: mock.ClientID, ClientSecret: mock.ClientSecret, RedirectURL: base + "/auth/callback"}, slog.New(slog.DiscardHandler))
+	for deadline := time.Now().Add(10 * time.Second); provider.Ready() != nil; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("provider discovery: %v", provider.Ready())
+		}
+	}
+	e, err := handlers.New(handlers.Deps{Store: store, Identities: store, OIDC: provider, Config: cfg, Log: slog.New(slog.DiscardHandler), Static: static.Files, DemoData: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(e)
+	srv.Config.Handler = e
+	srv.Start()
 	t.Cleanup(srv.Close)
-	return srv.URL
+	return base
 }
 
 // text and count read the page; they fail the test on a browser error.
@@ -117,7 +141,17 @@ func TestBrowserSearchOpenAPIAndSpec(t *testing.T) {
 	ctx := browser(t)
 	base := demoSite(t)
 
-	do(t, ctx, "open the catalogue", chromedp.Navigate(base+"/apis"), chromedp.WaitVisible(`[data-testid=result-count]`))
+	// An anonymous visit lands on the sign-in page; single sign-on goes to
+	// the provider and back.
+	do(t, ctx, "sign in through the provider",
+		chromedp.Navigate(base+"/apis"),
+		chromedp.WaitVisible(`[data-testid=sso]`),
+		chromedp.Click(`[data-testid=sso]`),
+		chromedp.WaitVisible(`[data-testid=result-count]`),
+	)
+	if user := text(t, ctx, `[data-testid=signed-in-as]`); user != "owner@example.com" {
+		t.Errorf("signed in as %q", user)
+	}
 	if banner := text(t, ctx, `[data-testid=demo-banner]`); !strings.Contains(banner, "Demo organisation") {
 		t.Errorf("demo banner: %q", banner)
 	}

@@ -70,7 +70,7 @@ func (s *Server) updateAPI(c echo.Context) error {
 	}
 	in := f.input()
 	in.Normalize()
-	if err := authorize(c, policy.APIUpdate, policy.Object{Type: "api", Key: slug, TeamSlug: cur.Team.Slug}); err != nil {
+	if err := authorize(c, policy.APIUpdate, policy.Object{Type: "api", Key: slug, TeamSlug: cur.Team.Slug, NewTeamSlug: in.TeamSlug}); err != nil {
 		return err
 	}
 	err = in.Validate()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/steward-governance/steward/catalog"
 	"github.com/steward-governance/steward/models"
+	"github.com/steward-governance/steward/policy"
 	"github.com/steward-governance/steward/web"
 )
 
@@ -29,6 +30,8 @@ func (s *Server) showAPIPage(c echo.Context) error {
 		Tags: a.TagNames(), Created: a.CreatedAt, Updated: a.UpdatedAt, History: auditRows(history),
 		Flash: flashMessage(c.QueryParam("done")),
 	}
+	obj := policy.Object{Type: "api", Key: a.Slug, TeamSlug: a.Team.Slug}
+	p.CanEdit, p.CanDelete = can(c, policy.APIUpdate, obj), can(c, policy.APIDelete, obj)
 	if strings.TrimSpace(a.Description) == "" {
 		p.DescriptionHTML = ""
 	}
@@ -62,6 +65,9 @@ func flashMessage(done string) string {
 		"deployment":      "Deployment saved.",
 		"deployment-gone": "Deployment removed.",
 		"version-deleted": "Version deleted.",
+		"member":          "Membership saved.",
+		"member-removed":  "Member removed.",
+		"group":           "Group link saved.",
 	}[done]
 }
 

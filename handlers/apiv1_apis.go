@@ -77,7 +77,7 @@ func (s *Server) apiUpdateAPI(c echo.Context) error {
 		in.Slug = cur.Slug
 	}
 	in.Normalize()
-	if err := authorize(c, policy.APIUpdate, policy.Object{Type: "api", Key: cur.Slug, TeamSlug: cur.Team.Slug}); err != nil {
+	if err := authorize(c, policy.APIUpdate, policy.Object{Type: "api", Key: cur.Slug, TeamSlug: cur.Team.Slug, NewTeamSlug: in.TeamSlug}); err != nil {
 		return err
 	}
 	if err := in.Validate(); err != nil {

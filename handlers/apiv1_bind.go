@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -47,8 +48,10 @@ func bindJSON(c echo.Context, dst any) error {
 	if err := dec.Decode(dst); err != nil {
 		return badJSON(body, err, dst)
 	}
+	end := int(dec.InputOffset())
 	if _, err := dec.Token(); err != io.EOF {
-		line, col := position(body, int(dec.InputOffset()))
+		rest := bytes.TrimLeft(body[end:], " \t\r\n")
+		line, col := position(body, len(body)-len(rest))
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("the body must hold one JSON object and nothing after it; more follows at line %d, column %d", line, col))
 	}
 	return nil
@@ -73,11 +76,14 @@ func badJSON(body []byte, err error, dst any) error {
 		line, col := position(body, int(syn.Offset)-1) // Offset counts the offending byte
 		msg = fmt.Sprintf("the body is not valid JSON: %s (line %d, column %d)", strings.TrimPrefix(syn.Error(), "json: "), line, col)
 	case errors.As(err, &typ):
-		line, col := position(body, int(typ.Offset))
-		if typ.Field == "" {
+		line, col := position(body, int(typ.Offset)-1) // Offset is just past the value
+		switch {
+		case typ.Field == "":
 			msg = fmt.Sprintf("the body must be a JSON object, not %s", article(typ.Value))
-		} else {
-			msg = fmt.Sprintf("field %q must be %s, not %s (line %d, column %d)", typ.Field, describeType(typ.Type), article(typ.Value), line, col)
+		case isItemOf(dst, typ.Field, typ.Type):
+			msg = fmt.Sprintf("each item of %q must be %s, not %s (near line %d, column %d)", typ.Field, describeType(typ.Type), article(typ.Value), line, col)
+		default:
+			msg = fmt.Sprintf("field %q must be %s, not %s (near line %d, column %d)", typ.Field, describeType(typ.Type), article(typ.Value), line, col)
 		}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
@@ -88,12 +94,12 @@ func badJSON(body []byte, err error, dst any) error {
 	return echo.NewHTTPError(http.StatusBadRequest, msg).SetInternal(err)
 }
 
-// position converts a byte offset into a 1-based line and column.
+// position converts a byte offset into a 1-based line and column, the
+// column counted in characters as an editor shows it.
 func position(body []byte, offset int) (line, col int) {
-	offset = min(max(offset, 0), len(body))
-	before := body[:offset]
+	before := body[:min(max(offset, 0), len(body))]
 	line = bytes.Count(before, []byte("\n")) + 1
-	col = offset - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	col = utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
 	return line, col
 }
 
@@ -127,10 +133,11 @@ func article(jsonKind string) string {
 	return jsonKind
 }
 
-// jsonFields lists the top-level JSON field names a request struct accepts.
+// jsonFields lists the JSON field names a request struct accepts, with
+// those of its lists of objects in brackets: "links (title, url)".
 func jsonFields(dst any) []string {
 	t := reflect.TypeOf(dst)
-	for t.Kind() == reflect.Pointer {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
 		t = t.Elem()
 	}
 	var out []string
@@ -138,11 +145,43 @@ func jsonFields(dst any) []string {
 		return out
 	}
 	for i := range t.NumField() {
-		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
-			out = append(out, name)
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
 		}
+		if f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct {
+			name += " (" + strings.Join(jsonFields(reflect.New(f.Type).Interface()), ", ") + ")"
+		}
+		out = append(out, name)
 	}
 	return out
+}
+
+// isItemOf reports whether the JSON field at path ("tags", "links.url") is
+// a list whose items should be of type want, so a message can say "each
+// item of" rather than call a list a string.
+func isItemOf(dst any, path string, want reflect.Type) bool {
+	t := reflect.TypeOf(dst)
+	for _, name := range strings.Split(path, ".") {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return false
+		}
+		found := false
+		for i := range t.NumField() {
+			if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); tag == name {
+				t, found = t.Field(i).Type, true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return t.Kind() == reflect.Slice && t.Elem() == want
 }
 
 // listParams are the query parameters GET /api/v1/apis understands.

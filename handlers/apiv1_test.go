@@ -205,7 +205,7 @@ func TestAPIv1Catalogue(t *testing.T) {
 					}
 				}},
 			apiStep{name: "list revisions newest first", method: "GET", path: "/api/v1/apis/payments-api/versions/v1/revisions", status: http.StatusOK,
-				expect: map[string]any{"items.0.number": revisions, "items.0.current": true, "items.0.hash": sha256Hex(latest), "items.0.created_by": "anonymous"},
+				expect: map[string]any{"items.0.number": revisions, "items.0.current": true, "items.0.hash": sha256Hex(latest), "items.0.created_by": "admin@example.com"},
 				check: func(t *testing.T, r *apiResponse) {
 					items := r.list(t, "items")
 					if len(items) != revisions {
@@ -284,16 +284,24 @@ func TestAPIv1RejectsBadInput(t *testing.T) {
 
 		{name: "malformed JSON", method: "POST", path: "/api/v1/teams", body: "{\n  \"name\": \"Risk\",\n}", status: http.StatusBadRequest,
 			contains: map[string]string{"error.message": "line 3, column 1"}},
+		{name: "malformed JSON after non-ASCII text", method: "POST", path: "/api/v1/teams", body: `{"name": "Zahlungsverkehr für Händler" "x"}`, status: http.StatusBadRequest,
+			contains: map[string]string{"error.message": "line 1, column 40"}},
 		{name: "truncated JSON", method: "POST", path: "/api/v1/teams", body: `{"name": "Risk"`, status: http.StatusBadRequest,
 			contains: map[string]string{"error.message": "ends before it is complete"}},
 		{name: "empty body", method: "POST", path: "/api/v1/teams", body: "", contentType: "application/json", status: http.StatusBadRequest,
 			contains: map[string]string{"error.message": "empty"}},
 		{name: "two objects", method: "POST", path: "/api/v1/teams", body: `{"name": "Risk"} {"name": "Fraud"}`, status: http.StatusBadRequest,
-			contains: map[string]string{"error.message": "nothing after it"}},
+			contains: map[string]string{"error.message": "nothing after it; more follows at line 1, column 18"}},
 		{name: "unknown field", method: "POST", path: "/api/v1/apis", body: `{"name": "Refunds", "team": "payments", "owner": "bob"}`,
 			status: http.StatusBadRequest, contains: map[string]string{"error.message": `unknown field "owner"`}},
 		{name: "wrong type", method: "POST", path: "/api/v1/apis", body: `{"name": "Refunds", "team": "payments", "tags": "a,b"}`,
 			status: http.StatusBadRequest, contains: map[string]string{"error.message": `"tags" must be an array of strings, not a string`}},
+		{name: "wrong item type", method: "POST", path: "/api/v1/apis", body: `{"name": "Refunds", "team": "payments", "tags": ["a", 1]}`,
+			status: http.StatusBadRequest, contains: map[string]string{"error.message": `each item of "tags" must be a string, not a number (near line 1, column 55)`}},
+		{name: "wrong nested type", method: "POST", path: "/api/v1/apis", body: `{"name": "Refunds", "team": "payments", "links": [{"url": true}]}`,
+			status: http.StatusBadRequest, contains: map[string]string{"error.message": `field "links.url" must be a string, not a bool`}},
+		{name: "unknown nested field", method: "POST", path: "/api/v1/apis", body: `{"name": "Refunds", "team": "payments", "links": [{"href": "https://x.example"}]}`,
+			status: http.StatusBadRequest, contains: map[string]string{"error.message": `unknown field "href"; this endpoint accepts slug, name, description, team, kind, visibility, tags, links (title, url)`}},
 		{name: "array instead of object", method: "POST", path: "/api/v1/teams", body: `[]`, status: http.StatusBadRequest,
 			contains: map[string]string{"error.message": "must be a JSON object"}},
 		{name: "form content type", method: "POST", path: "/api/v1/teams", body: "name=Risk", contentType: "application/x-www-form-urlencoded",

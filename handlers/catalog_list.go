@@ -10,6 +10,7 @@ import (
 
 	"github.com/steward-governance/steward/catalog"
 	"github.com/steward-governance/steward/models"
+	"github.com/steward-governance/steward/policy"
 	"github.com/steward-governance/steward/web"
 )
 
@@ -83,6 +84,7 @@ func (s *Server) showCatalogPage(c echo.Context) error {
 		p.NextURL = withValues("/apis", v)
 	}
 	p.Facets = facetGroups(cur, facets)
+	p.CanCreate = canCreateAPIs(c)
 	if page.Total == 0 && q.Text == "" && q.Team == "" && q.Stage == "" && q.Kind == "" && q.Tag == "" && q.Visibility == "" {
 		p.CatalogEmpty = true
 	}
@@ -167,4 +169,19 @@ func facetGroups(cur url.Values, f *models.Facets) []web.FacetGroup {
 		group("visibility", "Visibility", f.Visibilities, plain),
 		group("tag", "Tags", f.Tags, plain),
 	}
+}
+
+// canCreateAPIs reports whether the person may register an API in at
+// least one team, which decides whether the catalogue offers the button.
+func canCreateAPIs(c echo.Context) bool {
+	id := who(c)
+	if can(c, policy.APICreate, policy.Object{Type: "api"}) {
+		return true
+	}
+	for team := range id.Teams {
+		if can(c, policy.APICreate, policy.Object{Type: "api", TeamSlug: team}) {
+			return true
+		}
+	}
+	return false
 }

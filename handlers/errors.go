@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -47,6 +48,7 @@ func publicMessage(err error, status int) string {
 	var pe *specs.ParseError
 	var ve *catalog.ValidationError
 	var ce *models.ConflictError
+	var fe *forbidden
 	switch {
 	case status == http.StatusServiceUnavailable && errors.Is(err, context.DeadlineExceeded):
 		return "The request took too long and was stopped. Try again, or narrow it down."
@@ -58,17 +60,19 @@ func publicMessage(err error, status int) string {
 		}
 		return http.StatusText(status)
 	case errors.As(err, &pe):
-		return pe.Error()
+		return strings.TrimPrefix(pe.Error(), "specs: ")
 	case errors.As(err, &ve):
 		return ve.Error()
 	case errors.As(err, &ce):
 		return ce.Message
+	case errors.As(err, &fe):
+		return fe.Error()
 	case status == http.StatusNotFound:
 		return "There is nothing here. It may have been renamed or deleted."
 	case status == http.StatusConflict:
 		return "That conflicts with what is already in the catalogue."
 	case status == http.StatusForbidden:
-		return "You are not allowed to do that."
+		return "You may not do that."
 	}
 	return http.StatusText(status)
 }

@@ -40,7 +40,7 @@ func newSite(t *testing.T, engine string, tweak ...func(*config.Config)) *site {
 		f(cfg)
 	}
 	e, err := handlers.New(handlers.Deps{
-		Store: store, Config: cfg, Log: slog.New(slog.DiscardHandler),
+		Store: store, Identities: store, Config: cfg, Log: slog.New(slog.DiscardHandler),
 		Static: fstest.MapFS{"app.css": {Data: []byte("body{}")}, "app.js": {Data: []byte("")}},
 	})
 	if err != nil {
@@ -50,13 +50,42 @@ func newSite(t *testing.T, engine string, tweak ...func(*config.Config)) *site {
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &site{t: t, srv: srv, client: client, store: store}
+	s := &site{t: t, srv: srv, client: client, store: store}
+	s.signIn("admin")
+	return s
+}
+
+// newAnonymousSite is newSite without signing in.
+func newAnonymousSite(t *testing.T, engine string) *site {
+	t.Helper()
+	s := newSite(t, engine)
+	s.signOut()
+	return s
+}
+
+// signIn signs the browser in as one of the dev sign-in personas
+// (viewer, owner, governance, admin).
+func (s *site) signIn(persona string) {
+	s.t.Helper()
+	p := s.post("/login", "/login/dev", url.Values{"persona": {persona}})
+	if p.status != http.StatusSeeOther {
+		s.t.Fatalf("sign in as %s: %d %s", persona, p.status, p.text("[data-testid=login-error]"))
+	}
+}
+
+// signOut ends the session.
+func (s *site) signOut() {
+	s.t.Helper()
+	if p := s.post("/apis", "/logout", nil); p.status != http.StatusSeeOther {
+		s.t.Fatalf("sign out: %d", p.status)
+	}
 }
 
 // page is a response with its parsed HTML.
 type page struct {
 	status   int
 	header   http.Header
+	raw      *http.Response
 	body     string
 	doc      *goquery.Document
 	location string
@@ -70,7 +99,7 @@ func (s *site) do(req *http.Request) *page {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	p := &page{status: res.StatusCode, header: res.Header, body: string(b), location: res.Header.Get("Location")}
+	p := &page{status: res.StatusCode, header: res.Header, raw: res, body: string(b), location: res.Header.Get("Location")}
 	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 		p.doc, err = goquery.NewDocumentFromReader(strings.NewReader(p.body))
 		if err != nil {
@@ -130,3 +159,17 @@ func forEngines(t *testing.T, f func(t *testing.T, engine string)) {
 		t.Run(engine, func(t *testing.T) { f(t, engine) })
 	}
 }
+
+// createToken makes an API token through the tokens page and returns the
+// secret the page shows once.
+func (s *site) createToken(name, scope, team string) string {
+	s.t.Helper()
+	p := s.post("/tokens", "/tokens", url.Values{"name": {name}, "scope": {scope}, "team": {team}, "expires_days": {"30"}})
+	secret := p.text("[data-testid=new-token-secret]")
+	if p.status != http.StatusCreated || !strings.HasPrefix(secret, "stw_") {
+		s.t.Fatalf("create token: %d %s", p.status, p.body)
+	}
+	return secret
+}
+
+func (p *page) cookies() []*http.Cookie { return p.raw.Cookies() }

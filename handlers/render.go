@@ -29,6 +29,7 @@ func (s *Server) render(c echo.Context, status int, comp templ.Component) error 
 // layout builds the page shell every page shares.
 func (s *Server) layout(c echo.Context, title string) web.Shell {
 	token, _ := c.Get(csrfContextKey).(string)
+	id := who(c)
 	return web.Shell{
 		Title:     title,
 		Path:      c.Request().URL.Path,
@@ -36,6 +37,9 @@ func (s *Server) layout(c echo.Context, title string) web.Shell {
 		CSRFToken: token,
 		CSSURL:    s.assets.url("app.css"),
 		JSURL:     s.assets.url("app.js"),
+		User:      id.Display,
+		Admin:     id.Admin,
+		DevSignIn: s.oidc == nil,
 	}
 }
 

@@ -17,8 +17,10 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/static/*", s.assets.serve)
 
-	// Pages. Every POST here carries the CSRF token of the form it came from.
-	ui := e.Group("", middleware.CSRFWithConfig(middleware.CSRFConfig{
+	// Pages. Every POST here carries the CSRF token of the form it came
+	// from; identify runs after CSRF so a forged post is refused before any
+	// session lookup.
+	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf",
 		ContextKey:     csrfContextKey,
 		CookieName:     "steward_csrf",
@@ -28,7 +30,19 @@ func (s *Server) routes(e *echo.Echo) {
 		ErrorHandler: func(err error, c echo.Context) error {
 			return echo.NewHTTPError(http.StatusForbidden, "This form has expired or did not come from Steward. Go back, reload the page and try again.")
 		},
-	}))
+	})
+	limited := s.rateLimit(20, 40) // sign-in and token endpoints, per client address
+
+	// Sign-in pages are open to everyone.
+	auth := e.Group("", csrf, s.identify)
+	auth.GET("/login", s.showLoginPage)
+	auth.GET("/login/oidc", s.startOIDCLogin, limited)
+	auth.POST("/login/dev", s.devLogin, limited)
+	auth.GET("/auth/callback", s.finishOIDCLogin, limited)
+	auth.POST("/logout", s.logout)
+
+	// Everything else needs a signed-in person.
+	ui := e.Group("", csrf, s.identify, s.requireSignIn)
 	ui.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/apis") })
 
 	// Catalogue and API pages.
@@ -66,11 +80,20 @@ func (s *Server) routes(e *echo.Echo) {
 	ui.POST("/teams/:team", s.updateTeam)
 	ui.GET("/teams/:team/delete", s.showTeamDeletePage)
 	ui.POST("/teams/:team/delete", s.deleteTeam)
+	ui.POST("/teams/:team/members", s.saveMember)
+	ui.POST("/teams/:team/members/:user/remove", s.removeMember)
+	ui.POST("/teams/:team/group", s.linkTeamGroup)
 
-	// JSON API. Scripts send JSON, not forms, so there is no CSRF token;
-	// the identity work puts bearer tokens in front of its mutations.
-	api := e.Group("/api/v1")
-	api.GET("/openapi.json", s.apiOpenAPI)
+	// API tokens and the audit log.
+	ui.GET("/tokens", s.showTokensPage)
+	ui.POST("/tokens", s.createToken, limited)
+	ui.POST("/tokens/:id/revoke", s.revokeToken)
+	ui.GET("/admin/audit", s.showAuditPage)
+
+	// JSON API. Scripts send JSON, not forms, so there is no CSRF token:
+	// changes need a bearer token, which a forged request cannot carry.
+	e.GET("/api/v1/openapi.json", s.apiOpenAPI)
+	api := e.Group("/api/v1", s.rateLimit(50, 100), s.identify, s.requireSignIn, s.apiWritesNeedToken)
 	api.GET("/teams", s.apiListTeams)
 	api.POST("/teams", s.apiCreateTeam)
 	api.GET("/teams/:team", s.apiGetTeam)

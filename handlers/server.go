@@ -28,6 +28,10 @@ type Deps struct {
 	// DemoData says the catalogue was seeded with the demo organisation, so
 	// every page carries a banner saying so.
 	DemoData bool
+	// Identities stores users, sessions and tokens; usually the same store.
+	Identities Identities
+	// OIDC is the sign-in provider; nil means dev sign-in with demo personas.
+	OIDC OIDC
 }
 
 // Server holds the handlers' dependencies.
@@ -38,6 +42,8 @@ type Server struct {
 	demo       bool
 	specLimits specs.Limits
 	assets     *assets
+	ids        Identities
+	oidc       OIDC
 }
 
 // New builds the Echo application with its middleware and routes.
@@ -48,7 +54,7 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: d.Store, cfg: d.Config, log: d.Log, demo: d.DemoData, specLimits: limits, assets: a}
+	s := &Server{store: d.Store, cfg: d.Config, log: d.Log, demo: d.DemoData, specLimits: limits, assets: a, ids: d.Identities, oidc: d.OIDC}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -115,6 +121,11 @@ func (s *Server) readyz(c echo.Context) error {
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.Warn("readiness check failed", "error", err)
 		return c.String(http.StatusServiceUnavailable, "database unreachable\n")
+	}
+	if s.oidc != nil {
+		if err := s.oidc.Ready(); err != nil {
+			return c.String(http.StatusServiceUnavailable, "identity provider not reachable yet: nobody can sign in\n")
+		}
 	}
 	return c.String(http.StatusOK, "ready\n")
 }

@@ -11,6 +11,7 @@ import (
 // implements it.
 type Store interface {
 	Readiness
+	Memberships
 
 	ListTeams(ctx context.Context) ([]models.TeamSummary, error)
 	GetTeam(ctx context.Context, slug string) (*models.Team, error)
@@ -35,4 +36,18 @@ type Store interface {
 	SaveSpec(ctx context.Context, actor catalog.Actor, apiSlug, version string, up models.SpecUpload) (*models.SpecRevision, bool, error)
 	GetRevision(ctx context.Context, apiSlug, version string, number int) (*models.SpecRevision, error)
 	AuditFor(ctx context.Context, objectType, objectKey string, limit int) ([]models.AuditEvent, error)
+}
+
+// Memberships and tokens are what the team and token pages need.
+type Memberships interface {
+	ListMembers(ctx context.Context, teamSlug string) ([]models.MemberRow, error)
+	SetMember(ctx context.Context, actor catalog.Actor, teamSlug string, userID uint, role string) error
+	RemoveMember(ctx context.Context, actor catalog.Actor, teamSlug string, userID uint) error
+	SetTeamGroup(ctx context.Context, actor catalog.Actor, teamSlug, group string) error
+	FindUserByEmail(ctx context.Context, email string) (*models.User, error)
+	CreateToken(ctx context.Context, actor catalog.Actor, t models.APIToken, secret string) (*models.APIToken, error)
+	ListTokens(ctx context.Context, userID uint, teamSlugs []string) ([]models.TokenRow, error)
+	GetToken(ctx context.Context, id uint) (*models.TokenRow, error)
+	RevokeToken(ctx context.Context, actor catalog.Actor, id uint) error
+	ListAudit(ctx context.Context, f models.AuditFilter) ([]models.AuditEvent, int64, error)
 }

@@ -19,7 +19,7 @@ func (s *Server) showTeamsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var p web.TeamsPage
+	p := web.TeamsPage{CanCreate: can(c, policy.TeamCreate, policy.Object{Type: "team"})}
 	for _, t := range teams {
 		p.Teams = append(p.Teams, web.TeamRow{Slug: t.Slug, Name: t.Name, Contact: t.Contact, APIs: t.APICount})
 	}
@@ -27,8 +27,15 @@ func (s *Server) showTeamsPage(c echo.Context) error {
 }
 
 func (s *Server) showTeamPage(c echo.Context) error {
+	return s.renderTeam(c, http.StatusOK, c.Param("team"), func(p *web.TeamPage) {
+		p.Flash = flashMessage(c.QueryParam("done"))
+	})
+}
+
+// renderTeam shows a team's page; adjust fills in a failed form's values.
+func (s *Server) renderTeam(c echo.Context, status int, slug string, adjust func(*web.TeamPage)) error {
 	ctx := c.Request().Context()
-	t, err := s.store.GetTeam(ctx, c.Param("team"))
+	t, err := s.store.GetTeam(ctx, slug)
 	if err != nil {
 		return err
 	}
@@ -44,15 +51,29 @@ func (s *Server) showTeamPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	members, err := s.store.ListMembers(ctx, t.Slug)
+	if err != nil {
+		return err
+	}
+	obj := policy.Object{Type: "team", Key: t.Slug, TeamSlug: t.Slug}
 	p := web.TeamPage{
 		Crumbs: []web.Crumb{{Label: "Teams", URL: "/teams"}, {Label: t.Name}},
 		Slug:   t.Slug, Name: t.Name, Contact: t.Contact, APIs: catalogItems(page.Items), TotalAPIs: page.Total,
-		History: auditRows(history),
+		History: auditRows(history), IDPGroup: t.IDPGroup,
+		CanEdit: can(c, policy.TeamUpdate, obj), CanDelete: can(c, policy.TeamDelete, obj),
+		CanManage: can(c, policy.TeamMembers, obj), CanLinkGroup: can(c, policy.UserManage, obj),
+		MemberValues: web.MemberFormValues{Role: string(policy.RoleMember)},
+	}
+	for _, m := range members {
+		p.Members = append(p.Members, web.MemberView{UserID: m.UserID, Email: m.Email, Name: m.Name, Role: m.Role, Source: m.Source})
 	}
 	if t.Description != "" {
 		p.DescriptionHTML = web.Markdown(t.Description)
 	}
-	return s.render(c, http.StatusOK, web.Team(s.layout(c, t.Name), p))
+	if adjust != nil {
+		adjust(&p)
+	}
+	return s.render(c, status, web.Team(s.layout(c, t.Name), p))
 }
 
 func (s *Server) showTeamNewPage(c echo.Context) error {

@@ -18,6 +18,7 @@ func migrations() []*gormigrate.Migration {
 	return []*gormigrate.Migration{
 		{ID: "0001_catalogue", Migrate: migrateCatalogue},
 		{ID: "0002_search_and_audit", Migrate: migrateSearchAndAudit},
+		{ID: "0003_identity", Migrate: migrateIdentity},
 	}
 }
 
@@ -228,4 +229,64 @@ func reindexAPI(tx *gorm.DB, apiID uint) error {
 		rows[i] = APITerm{APIID: apiID, Term: t}
 	}
 	return tx.CreateInBatches(rows, 500).Error
+}
+
+// migrateIdentity adds users, server-side sessions, sign-in attempts, team
+// membership, API tokens, and the token column of the audit log.
+func migrateIdentity(tx *gorm.DB) error {
+	return execAll(tx,
+		`CREATE TABLE users (
+			id {{id}},
+			issuer VARCHAR(500) NOT NULL,
+			subject VARCHAR(255) NOT NULL,
+			email VARCHAR(320) NOT NULL DEFAULT '',
+			name VARCHAR(200) NOT NULL DEFAULT '',
+			groups_json TEXT NOT NULL DEFAULT '[]',
+			admin {{bool}} NOT NULL DEFAULT {{false}},
+			governance {{bool}} NOT NULL DEFAULT {{false}},
+			created_at {{time}},
+			last_login_at {{time}},
+			UNIQUE (issuer, subject))`,
+		`CREATE INDEX idx_users_email ON users (email)`,
+		`CREATE TABLE sessions (
+			id_hash VARCHAR(64) PRIMARY KEY,
+			user_id {{ref}} NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+			created_at {{time}} NOT NULL,
+			last_seen_at {{time}} NOT NULL,
+			expires_at {{time}} NOT NULL,
+			id_token_hint TEXT NOT NULL DEFAULT '',
+			client_ip VARCHAR(64) NOT NULL DEFAULT '',
+			user_agent VARCHAR(300) NOT NULL DEFAULT '')`,
+		`CREATE INDEX idx_sessions_user ON sessions (user_id)`,
+		`CREATE INDEX idx_sessions_expires ON sessions (expires_at)`,
+		`CREATE TABLE login_attempts (
+			state_hash VARCHAR(64) PRIMARY KEY,
+			nonce VARCHAR(100) NOT NULL,
+			verifier VARCHAR(200) NOT NULL,
+			next_path VARCHAR(2000) NOT NULL DEFAULT '/',
+			expires_at {{time}} NOT NULL)`,
+		`ALTER TABLE teams ADD COLUMN idp_group VARCHAR(200) NOT NULL DEFAULT ''`,
+		`CREATE TABLE team_members (
+			team_id {{ref}} NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+			user_id {{ref}} NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+			role VARCHAR(20) NOT NULL,
+			source VARCHAR(20) NOT NULL,
+			created_at {{time}},
+			PRIMARY KEY (team_id, user_id))`,
+		`CREATE INDEX idx_team_members_user ON team_members (user_id)`,
+		`CREATE TABLE api_tokens (
+			id {{id}},
+			name VARCHAR(100) NOT NULL,
+			prefix VARCHAR(20) NOT NULL,
+			secret_hash VARCHAR(64) NOT NULL UNIQUE,
+			user_id {{ref}} NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+			team_id {{ref}} REFERENCES teams(id) ON DELETE CASCADE,
+			scope VARCHAR(20) NOT NULL,
+			expires_at {{time}},
+			last_used_at {{time}},
+			revoked_at {{time}},
+			created_at {{time}})`,
+		`CREATE INDEX idx_api_tokens_user ON api_tokens (user_id)`,
+		`ALTER TABLE audit_events ADD COLUMN token_name VARCHAR(100) NOT NULL DEFAULT ''`,
+	)
 }

@@ -11,6 +11,7 @@ type Team struct {
 	Name        string `gorm:"size:120;not null"`
 	Description string `gorm:"type:text;not null;default:''"`
 	Contact     string `gorm:"size:200;not null;default:''"`
+	IDPGroup    string `gorm:"column:idp_group;size:200;not null;default:''"`
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -120,4 +121,5 @@ type AuditEvent struct {
 	Detail     string    `gorm:"type:text;not null;default:''"` // JSON: before/after
 	RequestID  string    `gorm:"size:64;not null;default:''"`
 	ClientIP   string    `gorm:"size:64;not null;default:''"`
+	TokenName  string    `gorm:"size:100;not null;default:''"`
 }

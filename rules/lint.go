@@ -67,6 +67,9 @@ func (rs *Ruleset) Lint(ctx context.Context, d *doc.Document, opts LintOptions) 
 		formats: DetectFormats(d.Root),
 		opts:    opts,
 		seen:    map[string]bool{},
+		// "$.." is answered from one shared walk per mode; each index is
+		// built the first time a rule needs it.
+		index: [2]*jsonpath.Index{jsonpath.NewIndex(d, false), jsonpath.NewIndex(d, true)},
 	}
 	rep := &Report{Formats: l.formats}
 	rules, sevFor := rs.effectiveRules(opts.Source)
@@ -134,7 +137,7 @@ func (rs *Ruleset) Lint(ctx context.Context, d *doc.Document, opts LintOptions) 
 // forRule returns a linter for one rule's run: shared document state, its
 // own findings and caches.
 func (l *linter) forRule() *linter {
-	return &linter{ctx: l.ctx, rs: l.rs, doc: l.doc, formats: l.formats, opts: l.opts, sevFor: l.sevFor, seen: map[string]bool{}}
+	return &linter{ctx: l.ctx, rs: l.rs, doc: l.doc, formats: l.formats, opts: l.opts, sevFor: l.sevFor, seen: map[string]bool{}, index: l.index}
 }
 
 // severities resolves a rule's severity for a finding, given overrides.
@@ -230,6 +233,7 @@ type linter struct {
 	formats  Formats
 	opts     LintOptions
 	sevFor   severities
+	index    [2]*jsonpath.Index // unresolved, resolved
 	seen     map[string]bool
 	findings []Finding
 	// oasSchemas caches OpenAPI schemas compiled for example checks.
@@ -255,11 +259,13 @@ func (l *linter) runRule(r *Rule) (err error) {
 	}()
 	paths := r.given[l.formats.key()]
 	var deref func(*doc.Node) *doc.Node
+	index := l.index[0]
 	if r.Resolved {
 		deref = l.doc.Deref
+		index = l.index[1]
 	}
 	for _, p := range paths {
-		matches, err := p.Eval(l.doc.Root, jsonpath.Options{Deref: deref, MaxResults: l.opts.MaxResults, Context: l.ctx})
+		matches, err := p.Eval(l.doc.Root, jsonpath.Options{Deref: deref, MaxResults: l.opts.MaxResults, Context: l.ctx, Index: index})
 		if err != nil {
 			return fmt.Errorf("given %q: %w", p.String(), err)
 		}

@@ -19,6 +19,12 @@ type Shell struct {
 	CSRFToken string
 	CSSURL    string
 	JSURL     string
+	// User is the signed-in person's name; empty when nobody is.
+	User string
+	// Admin shows the admin links.
+	Admin bool
+	// DevSignIn marks a Steward that signs people in as demo personas.
+	DevSignIn bool
 }
 
 // navClass marks the nav link of the section the page is in.
@@ -99,3 +105,5 @@ func withQuery(base string, v url.Values) string {
 }
 
 func tagURL(tag string) string { return "/apis?tag=" + url.QueryEscape(tag) }
+
+func queryEscape(s string) string { return url.QueryEscape(s) }

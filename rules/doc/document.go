@@ -18,12 +18,31 @@ type Document struct {
 	once   sync.Once
 	byRef  map[string]*Node
 	refSet map[string]bool
+	size   int
 }
 
-// NewDocument wraps a parsed tree.
+// NewDocument wraps a parsed tree and numbers its nodes (see Node.ID).
 func NewDocument(root *Node) *Document {
-	return &Document{Root: root}
+	d := &Document{Root: root}
+	var number func(n *Node)
+	number = func(n *Node) {
+		if n.ID != 0 {
+			return // a YAML alias: the node is shared
+		}
+		d.size++
+		n.ID = int32(d.size)
+		for _, c := range n.Children {
+			number(c)
+		}
+	}
+	if root != nil {
+		number(root)
+	}
+	return d
 }
+
+// Size is the number of nodes in the document; IDs run from 1 to Size.
+func (d *Document) Size() int { return d.size }
 
 // ParseDocument parses src (JSON or YAML) into a Document.
 func ParseDocument(src []byte) (*Document, error) {

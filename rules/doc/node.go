@@ -73,6 +73,10 @@ type Node struct {
 	// Range is where the value is written; KeyPos where its key starts.
 	Range  Range
 	KeyPos Pos
+	// ID numbers the node within its Document, from 1, so that walks can
+	// mark nodes in a slice rather than a map; 0 for nodes made outside
+	// one.
+	ID int32
 
 	lookup map[string]int
 	// target is what a resolvable local $ref object stands for; set once

@@ -31,6 +31,9 @@ type Options struct {
 	MaxResults int
 	// Context, when set, cancels a long evaluation.
 	Context context.Context
+	// Index, when set, answers "$.." from the root without walking the
+	// tree. It must have been made for the same root and Deref.
+	Index *Index
 }
 
 // Match is one selected value and the path that reached it.
@@ -74,6 +77,11 @@ type evaluator struct {
 	maxVis  int
 	src     string
 	ctxTick int
+	// scratch and fc are reused by test, so evaluating a filter on a
+	// child allocates nothing.
+	scratch loc
+	fc      fctx
+	block   []loc
 }
 
 // Eval selects the values p designates in root.
@@ -87,9 +95,18 @@ func (p *Path) Eval(root *doc.Node, opts Options) ([]Match, error) {
 		r = opts.Deref(r)
 	}
 	ev.root = &loc{node: r}
+	if opts.Index != nil && opts.Index.root != root {
+		ev.opts.Index = nil
+	}
 	cur := []*loc{ev.root}
 	for i, s := range p.segs {
-		next, err := ev.segment(s, cur)
+		var next []*loc
+		var err error
+		if i == 0 && s.kind == segDescendant && ev.opts.Index != nil {
+			next, err = ev.descend(s)
+		} else {
+			next, err = ev.segment(s, cur)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -159,15 +176,16 @@ func (ev *evaluator) segment(s segment, cur []*loc) ([]*loc, error) {
 	// reached again through another reference (and forever, on a cycle);
 	// each written position is expanded once, which yields the same
 	// findings, since findings point at where values are written.
-	var seen map[*doc.Node]struct{}
+	var seen visitSet
 	if ev.opts.Deref != nil {
-		seen = map[*doc.Node]struct{}{}
+		seen = ev.opts.Index.newVisitSet()
+		defer ev.opts.Index.release(seen)
 	}
 	var walk func(l *loc) error
 	walk = func(l *loc) error {
 		ev.visits++
 		if ev.visits > ev.maxVis {
-			return fmt.Errorf("%w: %q visits more than %d nodes", ErrTooManyResults, ev.src, ev.maxVis)
+			return errTooMany(ev.src, ev.maxVis)
 		}
 		if err := ev.checkCtx(); err != nil {
 			return err
@@ -178,25 +196,21 @@ func (ev *evaluator) segment(s segment, cur []*loc) ([]*loc, error) {
 			return err
 		}
 		if len(out) > ev.opts.MaxResults {
-			return fmt.Errorf("%w: %q selects more than %d nodes", ErrTooManyResults, ev.src, ev.opts.MaxResults)
+			return errTooManyResults(ev.src, ev.opts.MaxResults)
 		}
 		n := l.node
 		for i, raw := range n.Children {
-			if seen != nil {
-				if _, ok := seen[raw]; ok {
-					continue
-				}
-				seen[raw] = struct{}{}
+			if ev.opts.Deref != nil && !seen.add(raw) {
+				continue
 			}
-			c := ev.deref(raw)
-			var seg string
-			isIdx := n.Kind == doc.Array
-			if isIdx {
-				seg = strconv.Itoa(i)
+			c := ev.newLoc()
+			*c = loc{node: ev.deref(raw), parent: l}
+			if n.Kind == doc.Array {
+				c.seg, c.isIdx = strconv.Itoa(i), true
 			} else {
-				seg = n.Keys[i]
+				c.seg = n.Keys[i]
 			}
-			if err := walk(&loc{node: c, parent: l, seg: seg, isIdx: isIdx}); err != nil {
+			if err := walk(c); err != nil {
 				return err
 			}
 		}
@@ -212,11 +226,48 @@ func (ev *evaluator) segment(s segment, cur []*loc) ([]*loc, error) {
 
 func (ev *evaluator) child(l *loc, i int) *loc {
 	n := l.node
-	c := ev.deref(n.Children[i])
+	c := ev.newLoc()
+	*c = loc{node: ev.deref(n.Children[i]), parent: l}
 	if n.Kind == doc.Array {
-		return &loc{node: c, parent: l, seg: strconv.Itoa(i), isIdx: true}
+		c.seg, c.isIdx = strconv.Itoa(i), true
+	} else {
+		c.seg = n.Keys[i]
 	}
-	return &loc{node: c, parent: l, seg: n.Keys[i]}
+	return c
+}
+
+// newLoc hands out positions from blocks: one allocation for many.
+func (ev *evaluator) newLoc() *loc {
+	if len(ev.block) == 0 {
+		ev.block = make([]loc, 256)
+	}
+	l := &ev.block[0]
+	ev.block = ev.block[1:]
+	return l
+}
+
+// test evaluates a filter on the i-th child of l. The child's position is
+// built in scratch space, since most children do not match.
+func (ev *evaluator) test(f expr, l *loc, i int) bool {
+	n := l.node
+	c := &ev.scratch
+	*c = loc{node: ev.deref(n.Children[i]), parent: l}
+	if n.Kind == doc.Array {
+		c.seg, c.isIdx = strconv.Itoa(i), true
+	} else {
+		c.seg = n.Keys[i]
+	}
+	ev.fc = fctx{ev: ev, cur: c}
+	v := f.eval(&ev.fc)
+	return !ev.fc.threw && v.truthy()
+}
+
+func errTooMany(src string, max int) error {
+	return fmt.Errorf("%w: %q visits more than %d nodes", ErrTooManyResults, src, max)
+}
+
+func errTooManyResults(src string, max int) error {
+	return fmt.Errorf("%w: %q selects more than %d nodes", ErrTooManyResults, src, max)
 }
 
 func (ev *evaluator) applySelectors(sels []selector, l *loc, out []*loc) ([]*loc, error) {
@@ -269,14 +320,11 @@ func (ev *evaluator) applySelectors(sels []selector, l *loc, out []*loc) ([]*loc
 			}
 		case selFilter:
 			for i := range n.Children {
-				c := ev.child(l, i)
 				if err := ev.checkCtx(); err != nil {
 					return nil, err
 				}
-				fc := &fctx{ev: ev, cur: c}
-				v := s.filter.eval(fc)
-				if !fc.threw && v.truthy() {
-					out = append(out, c)
+				if ev.test(s.filter, l, i) {
+					out = append(out, ev.child(l, i))
 				}
 			}
 		}
