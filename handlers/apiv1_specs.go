@@ -15,10 +15,13 @@ import (
 // 200 with changed false when it is byte-for-byte the current one. A spec
 // that does not parse is a 422 listing its problems and stores nothing.
 func (s *Server) apiPutSpec(c echo.Context) error {
-	// Look the version up first, so a wrong URL is a 404 before a large
-	// body is read; storeSpec looks again, inside its authorisation.
+	// Look the version up and authorise first, so a wrong URL or a refused
+	// person gets their answer before a large body is read.
 	v, err := s.version(c)
 	if err != nil {
+		return err
+	}
+	if err := authorizeSpecUpload(c, v); err != nil {
 		return err
 	}
 	if c.Request().ContentLength > s.specLimits.MaxBytes {
@@ -28,7 +31,7 @@ func (s *Server) apiPutSpec(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rev, changed, parsed, err := s.storeSpec(c, v.API.Slug, v.Name, raw)
+	rev, changed, parsed, err := s.storeSpec(c, v, raw)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/labstack/echo/v4"
 
 	"github.com/steward-governance/steward/config"
 	"github.com/steward-governance/steward/handlers"
@@ -24,6 +25,7 @@ import (
 // assertions.
 type site struct {
 	t      *testing.T
+	e      *echo.Echo
 	srv    *httptest.Server
 	client *http.Client
 	store  *models.Store
@@ -50,7 +52,7 @@ func newSite(t *testing.T, engine string, tweak ...func(*config.Config)) *site {
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	s := &site{t: t, srv: srv, client: client, store: store}
+	s := &site{t: t, e: e, srv: srv, client: client, store: store}
 	s.signIn("admin")
 	return s
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -44,6 +45,7 @@ type Server struct {
 	assets     *assets
 	ids        Identities
 	oidc       OIDC
+	parseSlots chan struct{} // bounds concurrent spec parses
 }
 
 // New builds the Echo application with its middleware and routes.
@@ -54,7 +56,8 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: d.Store, cfg: d.Config, log: d.Log, demo: d.DemoData, specLimits: limits, assets: a, ids: d.Identities, oidc: d.OIDC}
+	s := &Server{store: d.Store, cfg: d.Config, log: d.Log, demo: d.DemoData, specLimits: limits, assets: a, ids: d.Identities, oidc: d.OIDC,
+		parseSlots: make(chan struct{}, max(2, runtime.NumCPU()))}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -72,6 +75,7 @@ func New(d Deps) (*echo.Echo, error) {
 		ContentTypeNosniff:    "nosniff",
 		XFrameOptions:         "DENY",
 		ReferrerPolicy:        "same-origin",
+		HSTSMaxAge:            31536000, // Echo sends it only over HTTPS (or behind a proxy that says so)
 		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
 	}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}))

@@ -14,21 +14,30 @@ import (
 	"github.com/steward-governance/steward/specs"
 )
 
+// authorizeSpecUpload asks the policy before a spec body is read: there is
+// no point reading up to 25 MB from someone who may not upload.
+func authorizeSpecUpload(c echo.Context, v *models.VersionDetail) error {
+	return authorize(c, policy.SpecUpload, policy.Object{Type: "version", Key: v.API.Slug + "/" + v.Name, TeamSlug: v.TeamSlug})
+}
+
 // storeSpec parses an uploaded spec and, if it is valid, stores it as the
 // version's current revision. A spec that does not parse is never stored.
-func (s *Server) storeSpec(c echo.Context, apiSlug, version string, raw []byte) (*models.SpecRevision, bool, *specs.Parsed, error) {
-	v, err := s.store.GetVersion(c.Request().Context(), apiSlug, version)
+// Callers authorise first (authorizeSpecUpload).
+func (s *Server) storeSpec(c echo.Context, v *models.VersionDetail, raw []byte) (*models.SpecRevision, bool, *specs.Parsed, error) {
+	ctx := c.Request().Context()
+	// Parsing is CPU- and memory-heavy and libopenapi cannot be cancelled,
+	// so only a few run at once; the rest wait for a slot or their deadline.
+	select {
+	case s.parseSlots <- struct{}{}:
+		defer func() { <-s.parseSlots }()
+	case <-ctx.Done():
+		return nil, false, nil, echo.NewHTTPError(http.StatusServiceUnavailable, "Steward is busy reading other specs; try again in a moment.")
+	}
+	parsed, err := specs.Parse(ctx, raw, s.specLimits)
 	if err != nil {
 		return nil, false, nil, err
 	}
-	if err := authorize(c, policy.SpecUpload, policy.Object{Type: "version", Key: apiSlug + "/" + version, TeamSlug: v.TeamSlug}); err != nil {
-		return nil, false, nil, err
-	}
-	parsed, err := specs.Parse(c.Request().Context(), raw, s.specLimits)
-	if err != nil {
-		return nil, false, nil, err
-	}
-	rev, created, err := s.store.SaveSpec(c.Request().Context(), actor(c), apiSlug, version, importer.UploadOf(raw, parsed))
+	rev, created, err := s.store.SaveSpec(ctx, actor(c), v.API.Slug, v.Name, importer.UploadOf(raw, parsed))
 	if err != nil {
 		return nil, false, nil, err
 	}

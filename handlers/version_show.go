@@ -69,6 +69,14 @@ func revisionView(r models.SpecRevision, current bool) web.RevisionView {
 // file is shown back on the page with its problems and line numbers.
 func (s *Server) uploadSpec(c echo.Context) error {
 	apiSlug, name := c.Param("api"), c.Param("version")
+	// Authorise before reading up to 25 MB from someone who may not upload.
+	v, err := s.store.GetVersion(c.Request().Context(), apiSlug, name)
+	if err != nil {
+		return err
+	}
+	if err := authorizeSpecUpload(c, v); err != nil {
+		return err
+	}
 	// The multipart envelope adds a little to the file; allow for it so the
 	// limit the person sees is the one applied to the file itself.
 	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, s.specLimits.MaxBytes+64<<10)
@@ -92,7 +100,7 @@ func (s *Server) uploadSpec(c echo.Context) error {
 	if err != nil {
 		return s.renderUploadError(c, apiSlug, name, err)
 	}
-	_, created, _, err := s.storeSpec(c, apiSlug, name, raw)
+	_, created, _, err := s.storeSpec(c, v, raw)
 	if err != nil {
 		return s.renderUploadError(c, apiSlug, name, err)
 	}

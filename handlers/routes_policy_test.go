@@ -1,0 +1,322 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/steward-governance/steward/catalog"
+	"github.com/steward-governance/steward/identity"
+	"github.com/steward-governance/steward/models"
+)
+
+// Who may use each route. Every route the server registers must be listed,
+// so a new route cannot ship without a decision.
+const (
+	anyone = "anyone" // no sign-in needed
+	reader = "reader" // any signed-in person
+	member = "member" // member or owner of the API's team, or an admin
+	owner  = "owner"  // owner of the team, or an admin
+	admin  = "admin"  // admins only
+)
+
+var routePolicy = map[string]string{
+	"GET /healthz":             anyone,
+	"GET /readyz":              anyone,
+	"GET /static/*":            anyone,
+	"GET /login":               anyone,
+	"GET /login/oidc":          anyone,
+	"POST /login/dev":          anyone,
+	"GET /auth/callback":       anyone,
+	"POST /logout":             anyone,
+	"GET /api/v1/openapi.json": anyone,
+
+	"GET /":                                               reader,
+	"GET /apis":                                           reader,
+	"GET /apis/new":                                       reader,
+	"GET /apis/:api":                                      reader,
+	"GET /apis/:api/edit":                                 reader,
+	"GET /apis/:api/delete":                               reader,
+	"GET /apis/:api/versions/new":                         reader,
+	"GET /apis/:api/versions/:version":                    reader,
+	"GET /apis/:api/versions/:version/edit":               reader,
+	"GET /apis/:api/versions/:version/delete":             reader,
+	"GET /apis/:api/versions/:version/spec":               reader,
+	"GET /apis/:api/versions/:version/revisions/:rev":     reader,
+	"GET /apis/:api/versions/:version/revisions/:rev/raw": reader,
+	"GET /apis/:api/versions/:version/diff":               reader,
+	"GET /teams":                                          reader,
+	"GET /teams/new":                                      reader,
+	"GET /teams/:team":                                    reader,
+	"GET /teams/:team/edit":                               reader,
+	"GET /teams/:team/delete":                             reader,
+	"GET /tokens":                                         reader,
+	"POST /tokens":                                        reader,
+	"POST /tokens/:id/revoke":                             owner, // the test's token is a zoo team token
+
+	"POST /apis":                                                member,
+	"POST /apis/:api":                                           member,
+	"POST /apis/:api/versions":                                  member,
+	"POST /apis/:api/versions/:version":                         member,
+	"POST /apis/:api/versions/:version/delete":                  member,
+	"POST /apis/:api/versions/:version/deployments":             member,
+	"POST /apis/:api/versions/:version/deployments/:env/delete": member,
+	"POST /apis/:api/versions/:version/spec":                    member,
+	"POST /apis/:api/delete":                                    owner,
+	"POST /teams/:team":                                         owner,
+	"POST /teams/:team/members":                                 owner,
+	"POST /teams/:team/members/:user/remove":                    owner,
+	"POST /teams/:team/group":                                   admin,
+	"POST /teams":                                               admin,
+	"POST /teams/:team/delete":                                  admin,
+	"GET /admin/audit":                                          admin,
+
+	"GET /api/v1/teams":                                           reader,
+	"GET /api/v1/teams/:team":                                     reader,
+	"GET /api/v1/apis":                                            reader,
+	"GET /api/v1/apis/:api":                                       reader,
+	"GET /api/v1/apis/:api/versions":                              reader,
+	"GET /api/v1/apis/:api/versions/:version":                     reader,
+	"GET /api/v1/apis/:api/versions/:version/deployments":         reader,
+	"GET /api/v1/apis/:api/versions/:version/spec":                reader,
+	"GET /api/v1/apis/:api/versions/:version/revisions":           reader,
+	"POST /api/v1/teams":                                          admin,
+	"PUT /api/v1/teams/:team":                                     owner,
+	"DELETE /api/v1/teams/:team":                                  admin,
+	"POST /api/v1/apis":                                           member,
+	"PUT /api/v1/apis/:api":                                       member,
+	"DELETE /api/v1/apis/:api":                                    owner,
+	"POST /api/v1/apis/:api/versions":                             member,
+	"PUT /api/v1/apis/:api/versions/:version":                     member,
+	"DELETE /api/v1/apis/:api/versions/:version":                  member,
+	"PUT /api/v1/apis/:api/versions/:version/deployments/:env":    member,
+	"DELETE /api/v1/apis/:api/versions/:version/deployments/:env": member,
+	"PUT /api/v1/apis/:api/versions/:version/spec":                member,
+}
+
+// roles are the people the table is checked for, least privileged first.
+var roles = []string{"anonymous", "viewer", "member", "owner", "governance", "admin"}
+
+func allowed(rule, role string) bool {
+	switch rule {
+	case anyone:
+		return true
+	case reader:
+		return role != "anonymous"
+	case member:
+		return role == "member" || role == "owner" || role == "admin"
+	case owner:
+		return role == "owner" || role == "admin"
+	case admin:
+		return role == "admin"
+	}
+	panic("unknown rule " + rule)
+}
+
+// TestEveryRouteHasAPolicy runs every registered route for every role on a
+// fresh database and checks it is refused or let through as the table says.
+func TestEveryRouteHasAPolicy(t *testing.T) {
+	probe := newSite(t, "sqlite")
+	var routes []string
+	for _, r := range probe.e.Routes() {
+		if r.Path == "/api/v1/*" || r.Method == "echo_route_not_found" {
+			continue // the JSON API's catch-all answers 404 to everyone
+		}
+		for _, m := range methodsOf(r.Method) {
+			routes = append(routes, m+" "+r.Path)
+		}
+	}
+	sort.Strings(routes)
+	for _, route := range routes {
+		if _, ok := routePolicy[route]; !ok {
+			t.Errorf("route %s has no entry in routePolicy: decide who may use it", route)
+		}
+	}
+	for route := range routePolicy {
+		found := false
+		for _, r := range routes {
+			found = found || r == route
+		}
+		if !found {
+			t.Errorf("routePolicy lists %s, which the server does not register", route)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	for _, route := range routes {
+		route := route
+		t.Run(route, func(t *testing.T) {
+			s := newSite(t, "sqlite")
+			fx := s.fixtures()
+			rule := routePolicy[route]
+			method, path, _ := strings.Cut(route, " ")
+			// Refused roles go first: an allowed delete must not leave the
+			// refused ones facing a 404 instead of the policy.
+			ordered := append([]string(nil), roles...)
+			sort.SliceStable(ordered, func(i, j int) bool { return !allowed(rule, ordered[i]) && allowed(rule, ordered[j]) })
+			for _, role := range ordered {
+				res := fx.request(role, method, path)
+				got := classify(res)
+				want := allowed(rule, role)
+				if want && got != "through" {
+					t.Errorf("%s as %s: refused with %d (%s), want it allowed", route, role, res.status, res.location)
+				}
+				if !want && got == "through" {
+					t.Errorf("%s as %s: answered %d, want it refused", route, role, res.status)
+				}
+				if !want && role != "anonymous" && got != "forbidden" {
+					t.Errorf("%s as %s: answered %d, want 403", route, role, res.status)
+				}
+			}
+		})
+	}
+}
+
+func methodsOf(m string) []string {
+	if m == "RouteNotFound" {
+		return nil
+	}
+	return []string{m}
+}
+
+// classify says whether a request got past authorisation.
+func classify(p *page) string {
+	switch {
+	case p.status == http.StatusUnauthorized, p.status == http.StatusSeeOther && strings.HasPrefix(p.location, "/login?next="):
+		return "signin"
+	case p.status == http.StatusForbidden:
+		return "forbidden"
+	}
+	return "through"
+}
+
+// fixtures is a team "zoo" with API "pets" v1 (two spec revisions and a
+// production deployment), a zoo team token, and a session and an
+// admin-scoped token for each role.
+type fixtures struct {
+	s        *site
+	sessions map[string]string
+	tokens   map[string]string
+	tokenID  uint
+	memberID uint
+}
+
+func (s *site) fixtures() *fixtures {
+	s.t.Helper()
+	ctx := context.Background()
+	st := s.store
+	sys := catalog.SystemActor("test")
+	must := func(err error) {
+		s.t.Helper()
+		if err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	_, err := st.CreateTeam(ctx, sys, catalog.TeamInput{Slug: "zoo", Name: "Zoo"})
+	must(err)
+	_, err = st.CreateAPI(ctx, sys, catalog.APIInput{Slug: "pets", Name: "Pets", TeamSlug: "zoo", Kind: "rest", Visibility: "internal"})
+	must(err)
+	_, err = st.CreateVersion(ctx, sys, "pets", catalog.VersionInput{Name: "v1", Stage: "production"})
+	must(err)
+	for i, body := range []string{petsV1, petsV2} {
+		_, _, err = st.SaveSpec(ctx, sys, "pets", "v1", models.SpecUpload{Content: []byte(body), Hash: fmt.Sprint("h", i), Format: "yaml", SpecVersion: "3.0.3"})
+		must(err)
+	}
+	_, err = st.PutDeployment(ctx, sys, "pets", "v1", catalog.DeploymentInput{Environment: "prod", BaseURL: "https://pets.example.com"})
+	must(err)
+	fx := &fixtures{s: s, sessions: map[string]string{}, tokens: map[string]string{}}
+	for _, role := range roles[1:] {
+		u, err := st.UpsertUser(ctx, models.Identity{Issuer: "test", Subject: role, Email: role + "@example.com", Admin: role == "admin", Governance: role == "governance"})
+		must(err)
+		if role == "member" || role == "owner" {
+			must(st.SetMember(ctx, sys, "zoo", u.ID, role))
+		}
+		if role == "member" {
+			fx.memberID = u.ID
+		}
+		raw, _ := identity.RandomString(16)
+		must(st.CreateSession(ctx, raw, u.ID, time.Now().Add(time.Hour), "", "", ""))
+		fx.sessions[role] = raw
+		secret, shown, _ := identity.NewTokenSecret()
+		_, err = st.CreateToken(ctx, sys, models.APIToken{Name: role, Prefix: shown, UserID: u.ID, Scope: "admin"}, secret)
+		must(err)
+		fx.tokens[role] = secret
+		if role == "owner" {
+			zoo, _ := st.GetTeam(ctx, "zoo")
+			tok, err := st.CreateToken(ctx, sys, models.APIToken{Name: "zoo ci", Prefix: "stw_zooci", UserID: u.ID, TeamID: &zoo.ID, Scope: "read"}, "stw_zoo-ci-secret")
+			must(err)
+			fx.tokenID = tok.ID
+		}
+	}
+	return fx
+}
+
+// request sends method path as role: pages with the role's session and a
+// fresh CSRF token, the JSON API with the role's token.
+func (fx *fixtures) request(role, method, pattern string) *page {
+	s := fx.s
+	path := strings.NewReplacer(
+		":api", "pets", ":version", "v1", ":team", "zoo", ":rev", "1", ":env", "prod",
+		":id", fmt.Sprint(fx.tokenID), ":user", fmt.Sprint(fx.memberID), "*", "app.css",
+	).Replace(pattern)
+	if strings.HasSuffix(pattern, "/diff") {
+		path += "?from=1&to=2"
+	}
+	jar, _ := cookiejar.New(nil)
+	u, _ := url.Parse(s.srv.URL)
+	if role != "anonymous" {
+		jar.SetCookies(u, []*http.Cookie{{Name: "steward_session", Value: fx.sessions[role]}})
+	}
+	as := &site{t: s.t, srv: s.srv, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, store: s.store}
+	if strings.HasPrefix(pattern, "/api/v1/") {
+		var body string
+		switch {
+		case strings.HasSuffix(pattern, "/spec"):
+			body = petsV1
+		case strings.HasSuffix(pattern, "/deployments/:env"):
+			body = `{"base_url":"https://pets.example.com/v2"}`
+		case strings.HasSuffix(pattern, "/versions") || strings.HasSuffix(pattern, "/versions/:version"):
+			body = `{"name":"v9","stage":"design"}`
+		case strings.HasSuffix(pattern, "/teams") || strings.HasSuffix(pattern, "/teams/:team"):
+			body = `{"slug":"zoo2","name":"Zoo Two"}`
+		default:
+			body = `{"slug":"pets2","name":"Pets Two","team":"zoo","kind":"rest","visibility":"internal"}`
+		}
+		req, _ := http.NewRequest(method, s.srv.URL+path, nil)
+		if method != http.MethodGet {
+			req, _ = http.NewRequest(method, s.srv.URL+path, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if role != "anonymous" {
+			req.Header.Set("Authorization", "Bearer "+fx.tokens[role])
+		}
+		return as.do(req)
+	}
+	if method == http.MethodGet {
+		return as.get(path)
+	}
+	form := url.Values{
+		"name": {"Zoo Animals"}, "slug": {"zoo-animals"}, "team": {"zoo"}, "kind": {"rest"}, "visibility": {"internal"},
+		"stage": {"design"}, "environment": {"qa"}, "base_url": {"https://qa.example.com"},
+		"email": {"member@example.com"}, "role": {"member"}, "group": {"zoo-people"},
+		"scope": {"read"}, "expires_days": {"7"}, "persona": {"viewer"},
+	}
+	if pattern == "/apis/:api/versions/:version" || pattern == "/apis/:api/versions" {
+		form.Set("name", "v2")
+	}
+	if pattern == "/tokens" {
+		form.Del("team") // a personal token: anyone signed in may make one
+	}
+	formPage := "/tokens" // a page with a form for anyone signed in
+	if role == "anonymous" {
+		formPage = "/login"
+	}
+	return as.post(formPage, path, form)
+}
