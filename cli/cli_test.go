@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/steward-governance/steward/config"
+	"github.com/steward-governance/steward/models"
 )
 
 func run(args ...string) (int, string, string) {
@@ -113,6 +114,39 @@ func TestDevSignInOnlyOnLoopback(t *testing.T) {
 		}
 		if err != nil && !strings.Contains(err.Error(), "STEWARD_OIDC_ISSUER") {
 			t.Errorf("the refusal must say how to configure OIDC: %v", err)
+		}
+	}
+}
+
+func TestTokenCreatePrintsAWorkingToken(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "tokens.db")
+	code, out, errOut := run("token", "create", "--database-url", db, "--email", "ops@example.com", "--role", "admin", "--expires", "7d")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	secret := lines[len(lines)-1]
+	if !strings.HasPrefix(secret, "stw_") || strings.Contains(secret, " ") {
+		t.Fatalf("the last line must be the token alone: %q", secret)
+	}
+	store, err := models.Open(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	tok, err := store.TokenBySecret(context.Background(), secret)
+	if err != nil || tok.Scope != "admin" || tok.UserEmail != "ops@example.com" {
+		t.Errorf("stored token: %+v %v", tok, err)
+	}
+	for _, bad := range [][]string{
+		{"token", "create", "--database-url", db, "--email", "x", "--role", "admin"},
+		{"token", "create", "--database-url", db, "--email", "a@example.com", "--role", "root"},
+		{"token", "create", "--database-url", db, "--email", "a@example.com", "--role", "member"},
+		{"token", "create", "--database-url", db, "--email", "a@example.com", "--role", "member", "--team", "ghosts"},
+		{"token", "create", "--database-url", db, "--email", "a@example.com", "--role", "admin", "--expires", "900d"},
+	} {
+		if code, _, errOut := run(bad...); code == 0 || errOut == "" {
+			t.Errorf("%v: exit %d, %q", bad, code, errOut)
 		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/steward-governance/steward/handlers"
 	"github.com/steward-governance/steward/identity"
 	"github.com/steward-governance/steward/importer"
+	"github.com/steward-governance/steward/jobs"
 	"github.com/steward-governance/steward/models"
 	"github.com/steward-governance/steward/specs"
 	"github.com/steward-governance/steward/static"
@@ -90,6 +91,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready chan
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	sched := jobs.NewScheduler(log)
+	if err := sched.Add("@every 1h", &jobs.SessionCleanup{Store: store, Idle: cfg.SessionIdle, Log: log}); err != nil {
+		return err
+	}
+	sched.Start()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("steward is listening", "url", "http://"+ln.Addr().String(), "database", describeDB(cfg.DatabaseURL), "demo", hasDemo)
@@ -104,7 +110,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready chan
 	log.Info("shutting down", "grace", cfg.ShutdownGrace)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	err = srv.Shutdown(sctx)
+	// Jobs stop after the server: requests in flight may still need them.
+	sched.Stop(sctx)
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
