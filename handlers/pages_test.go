@@ -248,6 +248,9 @@ func TestSpecUploadRejectsBadInput(t *testing.T) {
 		{"invalid JSON", []byte(`{"openapi": "3.0.0",, }`), 422, "line 1"},
 		{"invalid UTF-8", []byte("openapi: 3.0.0\ninfo:\n  title: \xff\xfe\n"), 422, "UTF-8"},
 		{"over the size limit", bytes.Repeat([]byte("#"), 5000), 413, "4 KB"},
+		{"YAML alias bomb", []byte(aliasBomb), 422, "alias bomb"},
+		{"10,000-deep nesting", []byte(strings.Repeat("[", 10000) + strings.Repeat("]", 10000))[:4000], 422, "nesting deeper than 200"},
+		{"circular $ref with no schema", []byte(circularRefs), 422, "$ref loop"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -310,5 +313,49 @@ func TestErrorsProbesAndHeaders(t *testing.T) {
 	}
 	if st := s.get("/static/app.css?v=old"); strings.Contains(st.header.Get("Cache-Control"), "immutable") {
 		t.Error("a stale asset URL must not be cached for a year")
+	}
+}
+
+// aliasBomb is a "billion laughs" YAML: a few lines that expand to 9^8 copies.
+const aliasBomb = `openapi: 3.0.0
+a: &a ["x","x","x","x","x","x","x","x","x"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+`
+
+// circularRefs has two schemas that only point at each other.
+const circularRefs = `{"openapi":"3.0.3","info":{"title":"x","version":"1"},"paths":{"/a":{"get":{"responses":{"200":{"description":"ok","content":{"application/json":{"schema":{"$ref":"#/components/schemas/A"}}}}}}}},"components":{"schemas":{"A":{"$ref":"#/components/schemas/B"},"B":{"$ref":"#/components/schemas/A"}}}}`
+
+// TestAPIRefusesHostileSpecsAtFullSize sends the hostile inputs at their
+// real size through the JSON API with the default limits, and checks each
+// is refused quickly with its reason and nothing stored.
+func TestAPIRefusesHostileSpecsAtFullSize(t *testing.T) {
+	s := newSite(t, "sqlite")
+	s.seedPets()
+	token := s.createToken("ci", "write-specs", "")
+	cases := map[string]struct {
+		body, want string
+	}{
+		"10,000-deep JSON": {strings.Repeat(`{"a":`, 10000) + "1" + strings.Repeat("}", 10000), "nesting deeper than 200"},
+		"10,000-deep YAML": {strings.Repeat("- ", 10000) + "x\n", "nesting deeper than 200"},
+		"alias bomb":       {aliasBomb, "alias bomb"},
+		"circular $refs":   {circularRefs, "$ref loop"},
+		"invalid UTF-8":    {"openapi: 3.0.0\ninfo:\n  title: \xc3\x28\n", "UTF-8"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := s.call(http.MethodPut, "/api/v1/apis/pets/versions/v1/spec", token, c.body)
+			if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, c.want) {
+				t.Errorf("status %d, body %.300s; want 422 mentioning %q", p.status, p.body, c.want)
+			}
+		})
+	}
+	if p := s.call(http.MethodGet, "/api/v1/apis/pets/versions/v1/revisions", token, ""); !strings.Contains(p.body, `"items":[]`) {
+		t.Errorf("a refused spec was stored: %s", p.body)
 	}
 }
