@@ -51,6 +51,16 @@ func (s *Server) showAPIPage(c echo.Context) error {
 		vs.Revisions, vs.SpecVersion = st.Revisions, st.SpecVersion
 		p.Versions = append(p.Versions, vs)
 	}
+	if primary := primaryVersion(a); primary != "" {
+		v, err := s.store.GetVersion(ctx, a.Slug, primary)
+		if err != nil {
+			return err
+		}
+		p.Primary = primary
+		for _, e := range v.Endpoints {
+			p.PrimaryEndpoints = append(p.PrimaryEndpoints, web.EndpointView{Method: e.Method, Path: e.Path, OperationID: e.OperationID, Summary: e.Summary, Deprecated: e.Deprecated})
+		}
+	}
 	return s.render(c, http.StatusOK, web.API(s.layout(c, a.Name), p))
 }
 
@@ -101,4 +111,24 @@ func auditSummary(e models.AuditEvent) string {
 		return "uploaded a spec revision"
 	}
 	return fmt.Sprintf("did %s", e.Action)
+}
+
+// primaryVersion picks the version an API page lists endpoints for: the
+// newest in production, else the newest with a spec; "" when none has one.
+func primaryVersion(a *models.APIDetail) string {
+	pick := ""
+	for _, v := range a.Versions { // oldest first
+		if v.CurrentRevisionID != nil && v.Stage == string(catalog.StageProduction) {
+			pick = v.Name
+		}
+	}
+	if pick != "" {
+		return pick
+	}
+	for _, v := range a.Versions {
+		if v.CurrentRevisionID != nil {
+			pick = v.Name
+		}
+	}
+	return pick
 }

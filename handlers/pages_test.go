@@ -131,6 +131,9 @@ func TestCatalogueJourney(t *testing.T) {
 		if !strings.Contains(v.text("[data-testid=current-spec]"), "OpenAPI 3.0.3") {
 			t.Errorf("current spec line: %q", v.text("[data-testid=current-spec]"))
 		}
+		if n := s.get("/apis/pets").count("[data-testid=endpoints] tbody tr"); n != 2 {
+			t.Errorf("the API page lists %d endpoints of its production version, want 2", n)
+		}
 		same := s.upload("/apis/pets/versions/v1", "pets.yaml", []byte(petsV1))
 		if !strings.HasSuffix(same.location, "done=spec-unchanged") {
 			t.Errorf("identical re-upload should be a no-op: %q", same.location)
