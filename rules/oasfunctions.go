@@ -202,6 +202,8 @@ func runTagDefined(c *Call) []Result {
 
 var pathTemplate = regexp.MustCompile(`\{;?\??[a-zA-Z0-9_-]+\*?\}`)
 
+var templateMarks = strings.NewReplacer("{", "", "}", "", "?", "", "*", "", ";", "")
+
 func runPathParam(c *Call) []Result {
 	t := c.Target
 	if t == nil || t.Kind != doc.Object {
@@ -227,7 +229,7 @@ func runPathParam(c *Call) []Result {
 		var elems []string
 		for _, m := range pathTemplate.FindAllString(p, -1) {
 			name := strings.Trim(m, "{}?*;")
-			name = strings.NewReplacer("{", "", "}", "", "?", "", "*", "", ";", "").Replace(name)
+			name = templateMarks.Replace(name)
 			if contains(elems, name) {
 				out = append(out, Result{Message: fmt.Sprintf("Path %q must not use parameter \"{%s}\" multiple times.", p, name), Path: []string{"paths", p}})
 			} else {

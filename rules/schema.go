@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"net/url"
 	"strconv"
 	"strings"
@@ -229,6 +230,18 @@ func collectLeaves(e *jsonschema.ValidationError, out *[]*jsonschema.ValidationE
 	}
 }
 
+// ratText prints a bound as JavaScript prints the number.
+func ratText(r *big.Rat) string {
+	if r == nil {
+		return ""
+	}
+	if r.IsInt() {
+		return r.Num().String()
+	}
+	f, _ := r.Float64()
+	return doc.FormatNumber(f)
+}
+
 // ajvMessage words an error as Spectral (AJV) does, so messages read the
 // same to people used to Spectral.
 func ajvMessage(e *jsonschema.ValidationError, path []string, _ *doc.Node) string {
@@ -278,15 +291,15 @@ func ajvMessage(e *jsonschema.ValidationError, path []string, _ *doc.Node) strin
 	case *kind.Not:
 		msg = "must not be valid"
 	case *kind.Minimum:
-		msg = fmt.Sprintf("must be >= %v", k.Want)
+		msg = "must be >= " + ratText(k.Want)
 	case *kind.Maximum:
-		msg = fmt.Sprintf("must be <= %v", k.Want)
+		msg = "must be <= " + ratText(k.Want)
 	case *kind.ExclusiveMinimum:
-		msg = fmt.Sprintf("must be > %v", k.Want)
+		msg = "must be > " + ratText(k.Want)
 	case *kind.ExclusiveMaximum:
-		msg = fmt.Sprintf("must be < %v", k.Want)
+		msg = "must be < " + ratText(k.Want)
 	case *kind.MultipleOf:
-		msg = fmt.Sprintf("must be multiple of %v", k.Want)
+		msg = "must be multiple of " + ratText(k.Want)
 	case *kind.FalseSchema:
 		msg = "must not be present"
 	}

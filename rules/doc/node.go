@@ -216,7 +216,41 @@ func (n *Node) IsInteger() bool {
 // non-nil, is applied to every node first, so references can be followed;
 // a reference that leads back into the value being converted is left as is.
 func (n *Node) Interface(deref func(*Node) *Node) any {
+	if deref == nil {
+		return n.plain()
+	}
 	return n.toAny(deref, nil)
+}
+
+// plain is toAny without references to follow, and so without the stack
+// of values being converted: a parsed tree has no cycles (YAML anchors
+// cannot contain themselves).
+func (n *Node) plain() any {
+	if n == nil {
+		return nil
+	}
+	switch n.Kind {
+	case Null:
+		return nil
+	case Bool:
+		return n.Value == "true"
+	case Number:
+		return n.Num
+	case String:
+		return n.Value
+	case Array:
+		out := make([]any, len(n.Children))
+		for i, c := range n.Children {
+			out[i] = c.plain()
+		}
+		return out
+	default:
+		out := make(map[string]any, len(n.Children))
+		for i, c := range n.Children {
+			out[n.Keys[i]] = c.plain()
+		}
+		return out
+	}
 }
 
 func (n *Node) toAny(deref func(*Node) *Node, stack []*Node) any {

@@ -262,6 +262,17 @@ func (ev *evaluator) test(f expr, l *loc, i int) bool {
 	return !ev.fc.threw && v.truthy()
 }
 
+// index reads an array index written in decimal, without the error value
+// strconv.Atoi allocates for the many names that are not numbers. Signed
+// forms are refused: a negative index selects nothing where it is used.
+func index(s string) (int, bool) {
+	if s == "" || len(s) > 9 || s[0] < '0' || s[0] > '9' {
+		return 0, false
+	}
+	i, err := strconv.Atoi(s)
+	return i, err == nil
+}
+
 func errTooMany(src string, max int) error {
 	return fmt.Errorf("%w: %q visits more than %d nodes", ErrTooManyResults, src, max)
 }
@@ -288,7 +299,7 @@ func (ev *evaluator) applySelectors(sels []selector, l *loc, out []*loc) ([]*loc
 					}
 				}
 			case doc.Array:
-				if idx, err := strconv.Atoi(s.name); err == nil && idx >= 0 && idx < len(n.Children) {
+				if idx, ok := index(s.name); ok && idx >= 0 && idx < len(n.Children) {
 					out = append(out, ev.child(l, idx))
 				}
 			}
@@ -663,7 +674,7 @@ func member(c *fctx, o, key val) val {
 			if name == "length" {
 				return numVal(float64(len(n.Children)))
 			}
-			if i, err := strconv.Atoi(name); err == nil {
+			if i, ok := index(name); ok {
 				if ch := n.Item(i); ch != nil {
 					return fromNode(c.ev.deref(ch))
 				}
@@ -681,7 +692,7 @@ func member(c *fctx, o, key val) val {
 		if name == "constructor" {
 			return val{k: vCtor, s: "String"}
 		}
-		if i, err := strconv.Atoi(name); err == nil {
+		if i, ok := index(name); ok {
 			u := []rune(o.s)
 			if i >= 0 && i < len(u) {
 				return strVal(string(u[i]))

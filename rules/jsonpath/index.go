@@ -106,64 +106,144 @@ func (x *Index) build() {
 			r = x.deref(r)
 		}
 		x.start = &loc{node: r}
-		x.byProp = map[string][]edge{}
-		x.byChildKey = map[string][]edge{}
-		seen := x.newVisitSet()
-		defer x.release(seen)
-		// Positions are allocated in blocks: one allocation per block
-		// rather than per node.
-		var block []loc
-		alloc := func() *loc {
+		x.walk()
+		x.index()
+	})
+}
+
+// walk lists the positions "$.." reaches from the root. It mirrors
+// evaluator.segment's descent exactly, so that indexed and walked
+// evaluations select the same positions in the same order.
+func (x *Index) walk() {
+	seen := x.newVisitSet()
+	defer x.release(seen)
+	// Positions are allocated in blocks: one allocation per block rather
+	// than per node.
+	var block []loc
+	var walk func(l *loc)
+	walk = func(l *loc) {
+		x.visits = append(x.visits, l)
+		n := l.node
+		for i, raw := range n.Children {
+			if x.deref != nil && !seen.add(raw) {
+				continue
+			}
+			c := raw
+			if x.deref != nil {
+				c = x.deref(raw)
+			}
 			if len(block) == 0 {
 				block = make([]loc, 4096)
 			}
-			l := &block[0]
+			cl := &block[0]
 			block = block[1:]
-			return l
+			*cl = loc{node: c, parent: l}
+			if n.Kind == doc.Array {
+				cl.seg, cl.isIdx = strconv.Itoa(i), true
+			} else {
+				cl.seg = n.Keys[i]
+			}
+			walk(cl)
 		}
-		// The walk mirrors evaluator.segment's descent exactly, so that
-		// indexed and walked evaluations select the same positions in the
-		// same order.
-		var walk func(l *loc)
-		walk = func(l *loc) {
-			v := int32(len(x.visits))
-			x.visits = append(x.visits, l)
-			n := l.node
-			for i, raw := range n.Children {
-				c := raw
-				if x.deref != nil {
-					c = x.deref(raw)
-				}
-				e := edge{v, int32(i)}
-				if n.Kind == doc.Object {
-					x.byProp[n.Keys[i]] = append(x.byProp[n.Keys[i]], e)
-				}
-				if c.Kind == doc.Object {
-					for _, k := range c.Keys {
-						x.byChildKey[k] = append(x.byChildKey[k], e)
-					}
+	}
+	walk(x.start)
+}
+
+// index fills byProp and byChildKey. Keys are counted first, so that every
+// list is cut to size from one array.
+func (x *Index) index() {
+	ids := map[string]int32{}
+	var names []string
+	id := func(k string) int32 {
+		i, ok := ids[k]
+		if !ok {
+			i = int32(len(names))
+			ids[k] = i
+			names = append(names, k)
+		}
+		return i
+	}
+	// Pass 1: the key of every (edge, key) pair, in walk order.
+	var propIDs, childIDs []int32
+	var propN, childN []int32
+	count := func(counts []int32, i int32) []int32 {
+		for int(i) >= len(counts) {
+			counts = append(counts, 0)
+		}
+		counts[i]++
+		return counts
+	}
+	for _, l := range x.visits {
+		n := l.node
+		for i, raw := range n.Children {
+			if n.Kind == doc.Object {
+				k := id(n.Keys[i])
+				propIDs = append(propIDs, k)
+				propN = count(propN, k)
+			}
+			c := raw
+			if x.deref != nil {
+				c = x.deref(raw)
+			}
+			if c.Kind == doc.Object {
+				for _, key := range c.Keys {
+					k := id(key)
+					childIDs = append(childIDs, k)
+					childN = count(childN, k)
 				}
 			}
-			for i, raw := range n.Children {
-				if x.deref != nil && !seen.add(raw) {
-					continue
-				}
-				c := raw
-				if x.deref != nil {
-					c = x.deref(raw)
-				}
-				cl := alloc()
-				*cl = loc{node: c, parent: l}
-				if n.Kind == doc.Array {
-					cl.seg, cl.isIdx = strconv.Itoa(i), true
-				} else {
-					cl.seg = n.Keys[i]
-				}
-				walk(cl)
+		}
+	}
+	// Pass 2: hand out the lists and fill them in the same order.
+	cut := func(counts []int32, total int) (map[string][]edge, [][]edge) {
+		all := make([]edge, total)
+		m := make(map[string][]edge, len(counts))
+		lists := make([][]edge, len(counts))
+		off := 0
+		for i, c := range counts {
+			if c > 0 {
+				lists[i] = all[off : off : off+int(c)]
+				off += int(c)
 			}
 		}
-		walk(x.start)
-	})
+		return m, lists
+	}
+	var props, childs [][]edge
+	x.byProp, props = cut(propN, len(propIDs))
+	x.byChildKey, childs = cut(childN, len(childIDs))
+	pi, ci := 0, 0
+	for v, l := range x.visits {
+		n := l.node
+		for i, raw := range n.Children {
+			e := edge{int32(v), int32(i)}
+			if n.Kind == doc.Object {
+				k := propIDs[pi]
+				pi++
+				props[k] = append(props[k], e)
+			}
+			c := raw
+			if x.deref != nil {
+				c = x.deref(raw)
+			}
+			if c.Kind == doc.Object {
+				for range c.Keys {
+					k := childIDs[ci]
+					ci++
+					childs[k] = append(childs[k], e)
+				}
+			}
+		}
+	}
+	for i, l := range props {
+		if len(l) > 0 {
+			x.byProp[names[i]] = l
+		}
+	}
+	for i, l := range childs {
+		if len(l) > 0 {
+			x.byChildKey[names[i]] = l
+		}
+	}
 }
 
 // requirement is a condition a filter's match must meet, which the index

@@ -144,3 +144,44 @@ func TestCircularDescent(t *testing.T) {
 		t.Fatalf("got %d matches", len(ms))
 	}
 }
+
+// TestIndexMatchesWalk checks that "$.." answered by an Index selects what
+// walking the tree selects, in the same order, filters included.
+func TestIndexMatchesWalk(t *testing.T) {
+	root, err := doc.ParseJSON([]byte(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := doc.NewDocument(root)
+	for _, expr := range []string{
+		"$..description", "$..[description,name]", "$..*", "$..[0]", "$..headers",
+		"$..[?(@.type)]", "$..[?(@ && @.type == 'array')]", "$..[?(@.enum && @.type)]",
+		"$..[?(@property === '$ref')]", "$..[?(@property == 'get' || @.in == 'path')]",
+		"$..[?(@.type !== void 0)]", "$..[?(@.type != null)]", "$..[?(@['operationId'])]",
+		"$..[?(@.length > 1)]", "$..[?(@.type.constructor.name === 'Array')]", "$..[?(!@.type)]",
+		"$..responses..[?(@.schema)]", "$..[?(@.type === 'integer')]^", "$..enum~",
+	} {
+		p := MustCompile(expr)
+		for _, resolved := range []bool{false, true} {
+			opts := Options{}
+			if resolved {
+				opts.Deref = d.Deref
+			}
+			want, err1 := p.Eval(root, opts)
+			opts.Index = NewIndex(d, resolved)
+			got, err2 := p.Eval(root, opts)
+			if err1 != nil || err2 != nil {
+				t.Fatalf("%s: %v / %v", expr, err1, err2)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%s (resolved %v): %d matches with the index, %d without", expr, resolved, len(got), len(want))
+			}
+			for i := range got {
+				sameNode := got[i].Node == want[i].Node || got[i].IsKey && want[i].IsKey && got[i].Node.Value == want[i].Node.Value
+				if !sameNode || strings.Join(got[i].Path, "/") != strings.Join(want[i].Path, "/") {
+					t.Errorf("%s (resolved %v) match %d: %v, want %v", expr, resolved, i, got[i].Path, want[i].Path)
+				}
+			}
+		}
+	}
+}

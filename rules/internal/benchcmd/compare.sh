@@ -9,6 +9,8 @@
 #   bash rules/internal/benchcmd/compare.sh
 #
 # CORPUS, SPECTRAL, REDOCLY, RUNS and OUT override the defaults below.
+# BASELINE, when set, is another benchcmd binary (say, built from an older
+# commit) measured the same way, for a before/after in the same run.
 set -euo pipefail
 CORPUS=${CORPUS:-../shared/corpus}
 SPECTRAL=${SPECTRAL:-/tmp/spectral/node_modules/.bin/spectral}
@@ -33,6 +35,9 @@ measure() {
 }
 
 for i in $(seq "$RUNS"); do
+  if [ -n "${BASELINE:-}" ]; then
+    measure "steward-before-$i" "$BASELINE" lint -ruleset "$CORPUS/rulesets/oas-all.yaml" "$spec"
+  fi
   measure "steward-$i" "$OUT/benchcmd" lint -ruleset "$CORPUS/rulesets/oas-all.yaml" "$spec"
 done
 if [ -x "$SPECTRAL" ]; then
@@ -48,5 +53,7 @@ if [ -x "$REDOCLY" ]; then
 else
   echo "redocly: not installed at $REDOCLY"
 fi
-grep -h '^run' "$OUT"/steward-*.log | head -1
+for f in "$OUT"/steward-1.log "$OUT"/steward-before-1.log; do
+  [ -f "$f" ] && echo "$(basename "$f" .log): $(grep -h '^run' "$f")"
+done
 [ -f "$OUT/spectral.json" ] && echo "spectral findings: $(grep -c '"code"' "$OUT/spectral.json")"

@@ -1,0 +1,103 @@
+package scorecard
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/steward-governance/steward/rules"
+)
+
+// corpusDir is the shared corpus of real specs (see rules' parity test).
+const corpusDir = "../../shared/corpus"
+
+// TestRecommendedOnCorpus scores real specs with Steward's default
+// standard. The grades are pinned: a change to a rule, a weight or the
+// scoring that moves them must be deliberate, and this test says so.
+func TestRecommendedOnCorpus(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(corpusDir, "specs")); err != nil {
+		t.Skipf("corpus not available: %v", err)
+	}
+	rs, err := rules.Builtin("steward:recommended")
+	if err != nil {
+		t.Fatal(err)
+	}
+	std := StandardOf("steward:recommended", "builtin", rs)
+	tests := []struct {
+		spec    string
+		summary string
+		cats    map[rules.Category]int
+	}{
+		{"readme-oas30__petstore.json", "D (62/100)", map[rules.Category]int{
+			rules.Security: 45, rules.Design: 89, rules.Documentation: 82, rules.Performance: 21, rules.Governance: 72}},
+		{"readme-oas31__train-travel.json", "C (76/100)", map[rules.Category]int{
+			rules.Security: 94, rules.Design: 98, rules.Documentation: 100, rules.Performance: 47, rules.Governance: 44}},
+		{"readme-oas20__petstore.json", "D (63/100)", map[rules.Category]int{
+			rules.Security: 65, rules.Design: 90, rules.Documentation: 83, rules.Performance: 0, rules.Governance: 78}},
+		{"linode.com.json", "D (60/100)", map[rules.Category]int{
+			rules.Security: 78, rules.Design: 60, rules.Documentation: 70, rules.Performance: 21, rules.Governance: 72}},
+		{"amazonaws.com__accessanalyzer.yaml", "D (66/100)", map[rules.Category]int{
+			rules.Security: 71, rules.Design: 94, rules.Documentation: 94, rules.Performance: 36, rules.Governance: 33}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.spec, func(t *testing.T) {
+			src, err := os.ReadFile(filepath.Join(corpusDir, "specs", tc.spec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			rep, err := rs.LintBytes(ctx, src, rules.LintOptions{Source: tc.spec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := Compute(std, rep, nil, now)
+			got := map[rules.Category]int{}
+			for _, c := range first.Categories {
+				if c.HasScore {
+					got[c.Category] = c.Score
+				}
+			}
+			t.Logf("%s: %s %v", tc.spec, first.Summary, got)
+			// Stable: the same report scores the same.
+			if again := Compute(std, rep, nil, now); again.Summary != first.Summary {
+				t.Errorf("second computation: %s, first %s", again.Summary, first.Summary)
+			}
+			if tc.summary != "" && first.Summary != tc.summary {
+				t.Errorf("summary %q, want %q", first.Summary, tc.summary)
+			}
+			for c, want := range tc.cats {
+				if got[c] != want {
+					t.Errorf("%s: %d, want %d", c, got[c], want)
+				}
+			}
+		})
+	}
+}
+
+// TestTimedOutLintIsNotScored runs a real lint that cannot finish: its
+// scorecard has no grade, whatever rules happened to pass.
+func TestTimedOutLintIsNotScored(t *testing.T) {
+	rs, err := rules.Builtin("steward:recommended")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	src := []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{}}`)
+	rep, err := rs.LintBytes(ctx, src, rules.LintOptions{})
+	if err == nil || !rep.Incomplete {
+		t.Fatalf("lint with an ended context: err %v, incomplete %v", err, rep != nil && rep.Incomplete)
+	}
+	sc := Compute(StandardOf("steward:recommended", "builtin", rs), rep, nil, now)
+	if sc.HasScore || sc.Grade != NoGrade || sc.Summary != NotScoredTimeout {
+		t.Errorf("got %q grade %q", sc.Summary, sc.Grade)
+	}
+	for _, r := range sc.Rules {
+		if r.Status == Pass {
+			t.Errorf("rule %s passes on an unfinished lint", r.Rule)
+		}
+	}
+}

@@ -1,0 +1,400 @@
+// Package scorecard turns the result of linting a spec with a standard into
+// a scorecard: a 0-100 score per category, an overall score and grade, and
+// every rule's result with its evidence. It is pure domain code: no HTTP,
+// no SQL.
+//
+// How a score is computed, in the words a person reading a scorecard gets:
+//
+//   - Every rule the standard enables, and that applies to the spec's
+//     format, has one result: pass (no finding), fail (one finding or
+//     more), error (the rule could not be evaluated) or waived.
+//   - A rule counts with its weight (x-steward-weight, 1 by default)
+//     times its severity: an error-level rule counts fully, a warning half,
+//     info a quarter; hints are shown but count for nothing.
+//   - A rule passes or fails as a whole: ten findings fail it no more than
+//     one does, so a score reads as "the share of checks met".
+//   - A rule that could not be evaluated counts as failed: a check that did
+//     not run never earns credit. Its result says it was an error, not a
+//     finding.
+//   - Waived rules are shown with their waiver and not scored; an expired
+//     waiver no longer applies.
+//   - A category's score is 100 × (weight of passed rules) / (weight of
+//     scored rules), truncated to a whole number. A category with nothing
+//     to score has no score.
+//   - The overall score is the mean of the categories that have a score,
+//     each counting as its weight in the standard (all equal by default),
+//     truncated; the grade follows from it: A 90+, B 80+, C 70+, D 60+, F
+//     below.
+//   - When the lint did not finish (it timed out), the scorecard is marked
+//     incomplete and has no scores and no grade: "not scored: evaluation
+//     timed out". Rules with findings are shown as failed; the others as
+//     not evaluated. An unfinished lint is never a pass.
+package scorecard
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/steward-governance/steward/rules"
+)
+
+// Categories are the categories Steward scores, in the order scorecards
+// show them.
+var Categories = []rules.Category{rules.Security, rules.Design, rules.Documentation, rules.Performance, rules.Governance}
+
+// DefaultCategory is where a rule without a category is scored: most
+// uncategorised rules in Spectral rulesets are style rules.
+const DefaultCategory = rules.Design
+
+// MaxEvidence is how many findings a rule result keeps as evidence; the
+// count is always complete.
+const MaxEvidence = 25
+
+// Rule is what scoring needs to know about one rule of a standard.
+type Rule struct {
+	Name        string
+	Description string
+	Category    rules.Category
+	// Weight is the rule's own weight (x-steward-weight).
+	Weight float64
+	// Severity is the rule's severity in the standard; Off means the
+	// standard does not enable it.
+	Severity rules.Severity
+	// Formats limits the rule to specs of these formats; empty means all.
+	Formats          []rules.Format
+	HowToFix         string
+	DocumentationURL string
+}
+
+// Standard is the view of a published standard that scoring needs.
+type Standard struct {
+	Name    string
+	Version string
+	Rules   []Rule
+	// CategoryWeights sets how much each category counts in the overall
+	// score; a category missing here counts 1.
+	CategoryWeights map[rules.Category]float64
+}
+
+// StandardOf describes a loaded ruleset as a standard, keeping the rules
+// it enables.
+func StandardOf(name, version string, rs *rules.Ruleset) Standard {
+	s := Standard{Name: name, Version: version}
+	for _, r := range rs.Rules {
+		if !r.Enabled() {
+			continue
+		}
+		s.Rules = append(s.Rules, Rule{
+			Name:             r.Name,
+			Description:      r.Description,
+			Category:         r.Category,
+			Weight:           r.Weight,
+			Severity:         r.Severity,
+			Formats:          r.Formats,
+			HowToFix:         r.HowToFix,
+			DocumentationURL: r.DocumentationURL,
+		})
+	}
+	return s
+}
+
+// Waiver exempts one rule from scoring on one API version, granted by a
+// governance lead for a reason, until it expires.
+type Waiver struct {
+	Rule      string
+	Reason    string
+	GrantedBy string
+	// Expires is when the waiver stops applying; zero means never.
+	Expires time.Time
+}
+
+// ActiveAt reports whether the waiver applies at now.
+func (w Waiver) ActiveAt(now time.Time) bool {
+	return w.Expires.IsZero() || now.Before(w.Expires)
+}
+
+// Status is the result of one rule.
+type Status string
+
+// The results a rule can have.
+const (
+	Pass Status = "pass"
+	Fail Status = "fail"
+	// Error: the rule could not be evaluated; it counts as failed.
+	Error Status = "error"
+	// Waived: shown with its waiver, not scored.
+	Waived Status = "waived"
+	// NotEvaluated: the lint stopped before the rule could be known to
+	// pass (incomplete scorecards only).
+	NotEvaluated Status = "not evaluated"
+)
+
+// Grade is the letter an overall score earns.
+type Grade string
+
+// The grades; NoGrade is an unscored scorecard's.
+const (
+	A       Grade = "A"
+	B       Grade = "B"
+	C       Grade = "C"
+	D       Grade = "D"
+	F       Grade = "F"
+	NoGrade Grade = ""
+)
+
+// GradeFor returns the grade of a 0-100 score: A 90+, B 80+, C 70+, D 60+,
+// F below.
+func GradeFor(score int) Grade {
+	switch {
+	case score >= 90:
+		return A
+	case score >= 80:
+		return B
+	case score >= 70:
+		return C
+	case score >= 60:
+		return D
+	}
+	return F
+}
+
+// Evidence is one finding shown for a failed rule.
+type Evidence struct {
+	Message  string
+	Severity rules.Severity
+	// Path is a JSON pointer to the value in the spec ("#/paths/~1a/get").
+	Path               string
+	Line, Column       int
+	EndLine, EndColumn int
+}
+
+// RuleResult is one rule's line on a scorecard.
+type RuleResult struct {
+	Rule        string
+	Description string
+	Category    rules.Category
+	Severity    rules.Severity
+	// Weight is what the rule counts for in its category: its weight
+	// times its severity's factor (see SeverityFactor).
+	Weight   float64
+	Status   Status
+	Findings int
+	// Evidence holds the first MaxEvidence findings, in source order.
+	Evidence []Evidence
+	// Error says why the rule could not be evaluated (Status Error).
+	Error string
+	// Waiver is the waiver that applies (Status Waived).
+	Waiver           *Waiver
+	HowToFix         string
+	DocumentationURL string
+}
+
+// Scored reports whether the result counts towards its category's score.
+func (r RuleResult) Scored() bool {
+	return r.Weight > 0 && (r.Status == Pass || r.Status == Fail || r.Status == Error)
+}
+
+// CategoryScore is one category's line on a scorecard.
+type CategoryScore struct {
+	Category rules.Category
+	// HasScore is false when the category has no scored rule; Score is
+	// then 0 and means nothing.
+	HasScore bool
+	Score    int
+	// PassedWeight and ScoredWeight are the two sums the score divides.
+	PassedWeight, ScoredWeight float64
+	Passed, Failed, Errors     int
+	Waived                     int
+}
+
+// Scorecard is the result of a standard on one spec revision.
+type Scorecard struct {
+	Standard, StandardVersion string
+	ComputedAt                time.Time
+	// Incomplete is set when the lint did not finish; there is then no
+	// score and no grade.
+	Incomplete bool
+	// HasScore is false for an incomplete scorecard and for one with
+	// nothing to score; Overall and Grade are then empty.
+	HasScore bool
+	Overall  int
+	Grade    Grade
+	// Summary says in a few words what the scorecard is: "B (84/100)",
+	// "not scored: evaluation timed out".
+	Summary    string
+	Categories []CategoryScore
+	Rules      []RuleResult
+}
+
+// SeverityFactor is how much a rule of a severity counts: an error fully,
+// a warning half, info a quarter, a hint not at all.
+func SeverityFactor(s rules.Severity) float64 {
+	switch s {
+	case rules.Error:
+		return 1
+	case rules.Warn:
+		return 0.5
+	case rules.Info:
+		return 0.25
+	}
+	return 0
+}
+
+// NotScoredTimeout is the summary of a scorecard whose lint timed out.
+const NotScoredTimeout = "not scored: evaluation timed out"
+
+// NotScoredEmpty is the summary of a scorecard with no rule to score.
+const NotScoredEmpty = "not scored: no rule of the standard applies"
+
+// Compute builds the scorecard of a lint report under a standard, with the
+// waivers granted for the API version. now decides which waivers are still
+// in force and is recorded as the scorecard's time. Findings of rules the
+// standard does not have are left out.
+func Compute(std Standard, rep *rules.Report, waivers []Waiver, now time.Time) Scorecard {
+	sc := Scorecard{Standard: std.Name, StandardVersion: std.Version, ComputedAt: now}
+	if rep == nil {
+		rep = &rules.Report{Incomplete: true}
+	}
+	sc.Incomplete = rep.Incomplete
+	byRule := map[string][]rules.Finding{}
+	for _, f := range rep.Findings {
+		byRule[f.Code] = append(byRule[f.Code], f)
+	}
+	ruleErr := map[string]string{}
+	for _, e := range rep.RuleErrors {
+		ruleErr[e.Rule] = e.Err.Error()
+	}
+	active := map[string]*Waiver{}
+	for i := range waivers {
+		if waivers[i].ActiveAt(now) {
+			active[waivers[i].Rule] = &waivers[i]
+		}
+	}
+	for _, r := range std.Rules {
+		if r.Severity == rules.Off || !applies(r, rep.Formats) {
+			continue
+		}
+		cat := r.Category
+		if cat == "" {
+			cat = DefaultCategory
+		}
+		res := RuleResult{
+			Rule:             r.Name,
+			Description:      r.Description,
+			Category:         cat,
+			Severity:         r.Severity,
+			Weight:           r.Weight * SeverityFactor(r.Severity),
+			HowToFix:         r.HowToFix,
+			DocumentationURL: r.DocumentationURL,
+		}
+		fs := byRule[r.Name]
+		res.Findings = len(fs)
+		for i, f := range fs {
+			if i == MaxEvidence {
+				break
+			}
+			res.Evidence = append(res.Evidence, Evidence{
+				Message: f.Message, Severity: f.Severity, Path: f.PathString(),
+				Line: int(f.Range.Start.Line), Column: int(f.Range.Start.Column),
+				EndLine: int(f.Range.End.Line), EndColumn: int(f.Range.End.Column),
+			})
+		}
+		switch msg, failed := ruleErr[r.Name]; {
+		case active[r.Name] != nil:
+			res.Status = Waived
+			w := *active[r.Name]
+			res.Waiver = &w
+		case failed:
+			res.Status, res.Error = Error, msg
+		case len(fs) > 0:
+			res.Status = Fail
+		case rep.Incomplete:
+			res.Status = NotEvaluated
+		default:
+			res.Status = Pass
+		}
+		sc.Rules = append(sc.Rules, res)
+	}
+	order := map[rules.Category]int{}
+	for i, c := range Categories {
+		order[c] = i
+	}
+	sort.SliceStable(sc.Rules, func(i, j int) bool {
+		a, b := sc.Rules[i], sc.Rules[j]
+		if order[a.Category] != order[b.Category] {
+			return order[a.Category] < order[b.Category]
+		}
+		return a.Rule < b.Rule
+	})
+	var overall, overallWeight float64
+	for _, c := range Categories {
+		cs := CategoryScore{Category: c}
+		for _, r := range sc.Rules {
+			if r.Category != c {
+				continue
+			}
+			switch r.Status {
+			case Pass:
+				cs.Passed++
+			case Fail:
+				cs.Failed++
+			case Error:
+				cs.Errors++
+			case Waived:
+				cs.Waived++
+			}
+			if r.Scored() {
+				cs.ScoredWeight += r.Weight
+				if r.Status == Pass {
+					cs.PassedWeight += r.Weight
+				}
+			}
+		}
+		if cs.ScoredWeight > 0 && !sc.Incomplete {
+			exact := 100 * cs.PassedWeight / cs.ScoredWeight
+			cs.HasScore, cs.Score = true, truncate(exact)
+			w := 1.0
+			if cw, ok := std.CategoryWeights[c]; ok {
+				w = cw
+			}
+			overall += w * exact
+			overallWeight += w
+		}
+		sc.Categories = append(sc.Categories, cs)
+	}
+	switch {
+	case sc.Incomplete:
+		sc.Summary = NotScoredTimeout
+	case overallWeight == 0:
+		sc.Summary = NotScoredEmpty
+	default:
+		sc.HasScore = true
+		sc.Overall = truncate(overall / overallWeight)
+		sc.Grade = GradeFor(sc.Overall)
+		sc.Summary = string(sc.Grade) + " (" + strconv.Itoa(sc.Overall) + "/100)"
+	}
+	return sc
+}
+
+// applies reports whether a rule is relevant to a spec of the given
+// formats.
+func applies(r Rule, f rules.Formats) bool {
+	if len(r.Formats) == 0 {
+		return true
+	}
+	for _, x := range r.Formats {
+		if f[x] {
+			return true
+		}
+	}
+	return false
+}
+
+// truncate turns an exact score into the whole number shown: truncated,
+// so a score is never rounded up into a better grade. The small epsilon
+// absorbs float error (100 × 3/3 must stay 100).
+func truncate(x float64) int {
+	return int(math.Floor(x + 1e-9))
+}
