@@ -28,6 +28,7 @@ type ListQuery struct {
 	Kind       Kind
 	Tag        string
 	Visibility Visibility
+	Grade      string // "A".."F", or "none" for APIs not scored yet
 	Sort       string
 	Limit      int
 	Offset     int
@@ -64,6 +65,15 @@ func (q *ListQuery) Normalize() error {
 		} else {
 			v.Add("visibility", "unknown visibility "+quote(string(q.Visibility)))
 		}
+	}
+	switch g := strings.ToUpper(strings.TrimSpace(q.Grade)); g {
+	case "":
+	case "A", "B", "C", "D", "F":
+		q.Grade = g
+	case "NONE":
+		q.Grade = "none"
+	default:
+		v.Add("grade", "grade must be A, B, C, D, F or none")
 	}
 	switch q.Sort {
 	case "":

@@ -26,6 +26,7 @@ func commands() []command {
 		{"diff", "classify the changes between two OpenAPI specs (for CI); needs no database", func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return breaking.Run(args, stdout, stderr)
 		}},
+		{"lint", "lint OpenAPI specs with a Spectral-compatible ruleset (for CI); needs no database", runLint},
 		{"token", "create an API token: token create --email EMAIL --role admin|governance|member", runToken},
 		{"healthcheck", "probe a running Steward's /readyz (for container health checks)", runHealthcheck},
 	}

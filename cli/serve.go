@@ -64,7 +64,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready chan
 	if err := checkSignInSetup(cfg); err != nil {
 		return err
 	}
-	deps := handlers.Deps{Store: store, Identities: store, Config: cfg, Log: log, Static: static.Files, DemoData: hasDemo}
+	if err := store.EnsureDefaultStandard(ctx, defaultRuleset); err != nil {
+		return err
+	}
+	scoring := &jobs.Scoring{Store: store, Log: log}
+	deps := handlers.Deps{Store: store, Identities: store, Config: cfg, Log: log, Static: static.Files, DemoData: hasDemo, Scoring: scoring}
 	if !cfg.DevSignIn() {
 		deps.OIDC = identity.NewProvider(ctx, identity.Settings{
 			Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
@@ -95,7 +99,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready chan
 	if err := sched.Add("@every 1h", &jobs.SessionCleanup{Store: store, Idle: cfg.SessionIdle, Log: log}); err != nil {
 		return err
 	}
+	// Scoring runs when kicked (a spec upload, a publish) and every few
+	// minutes to catch up with anything a restart interrupted.
+	if err := sched.Add("@every 5m", scoring); err != nil {
+		return err
+	}
 	sched.Start()
+	go scoring.Loop(ctx)
+	scoring.Kick()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("steward is listening", "url", "http://"+ln.Addr().String(), "database", describeDB(cfg.DatabaseURL), "demo", hasDemo)
@@ -118,6 +129,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready chan
 	}
 	return nil
 }
+
+// defaultRuleset is the organisation standard's first version: Steward's
+// recommended rules, which extend spectral:oas and the OWASP ruleset.
+const defaultRuleset = "extends: [\"steward:recommended\"]\n"
 
 // checkSignInSetup refuses dev sign-in on an address other machines can
 // reach, unless the operator said so with a flag named to be noticed.

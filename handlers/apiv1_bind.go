@@ -185,7 +185,7 @@ func isItemOf(dst any, path string, want reflect.Type) bool {
 }
 
 // listParams are the query parameters GET /api/v1/apis understands.
-var listParams = []string{"q", "team", "stage", "kind", "tag", "visibility", "sort", "limit", "offset"}
+var listParams = []string{"q", "team", "stage", "kind", "tag", "visibility", "grade", "sort", "limit", "offset"}
 
 // apiListQuery reads the catalogue filters and the page from the URL. Any
 // parameter it does not understand, or a value it cannot use, is a 400

@@ -126,6 +126,7 @@ type apiListItemJSON struct {
 	Stages        []string  `json:"stages"`
 	VersionCount  int       `json:"version_count"`
 	EndpointCount int       `json:"endpoint_count"`
+	Grade         *string   `json:"grade"` // null until scored
 	UpdatedAt     time.Time `json:"updated_at"`
 }
 
@@ -133,7 +134,7 @@ func apiListItemJSONOf(it models.APIListItem) apiListItemJSON {
 	return apiListItemJSON{
 		Slug: it.Slug, Name: it.Name, Description: it.Description, Team: refJSON{Slug: it.TeamSlug, Name: it.TeamName},
 		Kind: it.Kind, Visibility: it.Visibility, Tags: nonNil(it.Tags), Stages: nonNil(it.Stages),
-		VersionCount: it.VersionCount, EndpointCount: it.EndpointCount, UpdatedAt: it.UpdatedAt,
+		VersionCount: it.VersionCount, EndpointCount: it.EndpointCount, UpdatedAt: it.UpdatedAt, Grade: optString(it.Grade),
 	}
 }
 
@@ -297,4 +298,12 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// optString is nil for an empty string, so JSON says null rather than "".
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

@@ -24,6 +24,7 @@ func listQueryFrom(c echo.Context) catalog.ListQuery {
 		Kind:       catalog.Kind(c.QueryParam("kind")),
 		Tag:        c.QueryParam("tag"),
 		Visibility: catalog.Visibility(c.QueryParam("visibility")),
+		Grade:      c.QueryParam("grade"),
 		Sort:       c.QueryParam("sort"),
 	}
 }
@@ -38,7 +39,7 @@ func (s *Server) showCatalogPage(c echo.Context) error {
 	q.Limit = catalog.DefaultPageSize
 	q.Offset = (pageNo - 1) * q.Limit
 	p := web.CatalogPage{
-		Query: web.CatalogQuery{Text: q.Text, Team: q.Team, Stage: string(q.Stage), Kind: string(q.Kind), Tag: q.Tag, Visibility: string(q.Visibility), Sort: q.Sort},
+		Query: web.CatalogQuery{Text: q.Text, Team: q.Team, Stage: string(q.Stage), Kind: string(q.Kind), Tag: q.Tag, Visibility: string(q.Visibility), Grade: q.Grade, Sort: q.Sort},
 		SortOptions: []web.Option{
 			{Value: catalog.SortName, Label: "Name"}, {Value: catalog.SortUpdated, Label: "Recently updated"}, {Value: catalog.SortTeam, Label: "Team"},
 		},
@@ -85,7 +86,7 @@ func (s *Server) showCatalogPage(c echo.Context) error {
 	}
 	p.Facets = facetGroups(cur, facets)
 	p.CanCreate = canCreateAPIs(c)
-	if page.Total == 0 && q.Text == "" && q.Team == "" && q.Stage == "" && q.Kind == "" && q.Tag == "" && q.Visibility == "" {
+	if page.Total == 0 && q.Text == "" && q.Team == "" && q.Stage == "" && q.Kind == "" && q.Tag == "" && q.Visibility == "" && q.Grade == "" {
 		p.CatalogEmpty = true
 	}
 	return s.render(c, status, web.Catalog(s.layout(c, "Catalogue"), p))
@@ -97,7 +98,7 @@ func catalogItems(items []models.APIListItem) []web.CatalogItem {
 		out[i] = web.CatalogItem{
 			Slug: it.Slug, Name: it.Name, Description: web.Summary(it.Description, 240), TeamSlug: it.TeamSlug, TeamName: it.TeamName,
 			Kind: catalog.Kind(it.Kind).Label(), Visibility: it.Visibility, Tags: it.Tags, Stages: it.Stages,
-			Versions: it.VersionCount, Endpoints: it.EndpointCount, Updated: it.UpdatedAt,
+			Versions: it.VersionCount, Endpoints: it.EndpointCount, Updated: it.UpdatedAt, Grade: it.Grade,
 		}
 	}
 	return out
@@ -117,6 +118,7 @@ func catalogValues(q catalog.ListQuery) url.Values {
 	set("kind", string(q.Kind))
 	set("tag", q.Tag)
 	set("visibility", string(q.Visibility))
+	set("grade", q.Grade)
 	if q.Sort != catalog.SortName {
 		set("sort", q.Sort)
 	}
@@ -167,6 +169,7 @@ func facetGroups(cur url.Values, f *models.Facets) []web.FacetGroup {
 		group("stage", "Stage", f.Stages, plain),
 		group("kind", "Kind", f.Kinds, kind),
 		group("visibility", "Visibility", f.Visibilities, plain),
+		group("grade", "Grade", f.Grades, plain),
 		group("tag", "Tags", f.Tags, plain),
 	}
 }

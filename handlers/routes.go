@@ -70,6 +70,7 @@ func (s *Server) routes(e *echo.Echo) {
 	ui.GET("/apis/:api/versions/:version/revisions/:rev", s.showRevisionPage)
 	ui.GET("/apis/:api/versions/:version/revisions/:rev/raw", s.downloadRevision)
 	ui.GET("/apis/:api/versions/:version/diff", s.showDiffPage)
+	ui.GET("/apis/:api/versions/:version/scorecard", s.showScorecardPage)
 
 	// Teams.
 	ui.GET("/teams", s.showTeamsPage)
@@ -115,6 +116,7 @@ func (s *Server) routes(e *echo.Echo) {
 	api.GET("/apis/:api/versions/:version/spec", s.apiGetSpec)
 	api.PUT("/apis/:api/versions/:version/spec", s.apiPutSpec)
 	api.GET("/apis/:api/versions/:version/revisions", s.apiListRevisions)
+	api.GET("/apis/:api/versions/:version/scorecard", s.apiGetScorecard)
 	api.Any("/*", func(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound, "no such endpoint; see /api/v1/openapi.json")
 	})

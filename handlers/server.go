@@ -33,6 +33,14 @@ type Deps struct {
 	Identities Identities
 	// OIDC is the sign-in provider; nil means dev sign-in with demo personas.
 	OIDC OIDC
+	// Scoring is told when a spec changes, so scorecards follow soon; nil
+	// leaves scoring to its schedule.
+	Scoring Kicker
+}
+
+// Kicker starts background work soon without waiting for it.
+type Kicker interface {
+	Kick()
 }
 
 // Server holds the handlers' dependencies.
@@ -46,6 +54,7 @@ type Server struct {
 	ids        Identities
 	oidc       OIDC
 	parseSlots chan struct{} // bounds concurrent spec parses
+	scoring    Kicker
 }
 
 // New builds the Echo application with its middleware and routes.
@@ -57,7 +66,7 @@ func New(d Deps) (*echo.Echo, error) {
 		return nil, err
 	}
 	s := &Server{store: d.Store, cfg: d.Config, log: d.Log, demo: d.DemoData, specLimits: limits, assets: a, ids: d.Identities, oidc: d.OIDC,
-		parseSlots: make(chan struct{}, max(2, runtime.NumCPU()))}
+		parseSlots: make(chan struct{}, max(2, runtime.NumCPU())), scoring: d.Scoring}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -41,6 +41,9 @@ func (s *Server) storeSpec(c echo.Context, v *models.VersionDetail, raw []byte) 
 	if err != nil {
 		return nil, false, nil, err
 	}
+	if created && s.scoring != nil {
+		s.scoring.Kick()
+	}
 	return rev, created, parsed, nil
 }
 

@@ -12,6 +12,7 @@ import (
 type Store interface {
 	Readiness
 	Memberships
+	Scorecards
 
 	ListTeams(ctx context.Context) ([]models.TeamSummary, error)
 	GetTeam(ctx context.Context, slug string) (*models.Team, error)
@@ -50,4 +51,12 @@ type Memberships interface {
 	GetToken(ctx context.Context, id uint) (*models.TokenRow, error)
 	RevokeToken(ctx context.Context, actor catalog.Actor, id uint) error
 	ListAudit(ctx context.Context, f models.AuditFilter) ([]models.AuditEvent, int64, error)
+}
+
+// Scorecards is what the scorecard pages need.
+type Scorecards interface {
+	CurrentStandard(ctx context.Context) (*models.Standard, *models.StandardVersion, error)
+	GetStandardVersion(ctx context.Context, id uint) (*models.StandardVersion, error)
+	LatestScorecard(ctx context.Context, versionID uint) (*models.ScorecardRow, error)
+	ScoreHistory(ctx context.Context, versionID uint, limit int) ([]models.ScorecardRow, error)
 }

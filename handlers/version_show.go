@@ -52,6 +52,15 @@ func (s *Server) renderVersion(c echo.Context, status int, apiSlug, name string,
 			p.Current = &cur
 		}
 	}
+	if p.Current != nil {
+		ls, err := s.latestScorecard(c, v)
+		if err != nil {
+			return err
+		}
+		if ls != nil {
+			p.Grade, p.ScoreSummary = string(ls.card.Grade), ls.card.Summary
+		}
+	}
 	if adjust != nil {
 		adjust(&p)
 	}

@@ -25,6 +25,7 @@ type APIListItem struct {
 	Kind          string
 	Visibility    string
 	Demo          bool
+	Grade         string
 	UpdatedAt     time.Time
 	Tags          []string `gorm:"-"`
 	Stages        []string `gorm:"-"` // distinct stages of its versions, in lifecycle order
@@ -47,7 +48,7 @@ type Facet struct {
 
 // Facets are the counts shown beside each filter for the current search.
 type Facets struct {
-	Teams, Stages, Kinds, Visibilities, Tags []Facet
+	Teams, Stages, Kinds, Visibilities, Tags, Grades []Facet
 }
 
 // filtered applies every filter of q except the one named skip (so a facet
@@ -65,6 +66,13 @@ func (s *Store) filtered(ctx context.Context, q catalog.ListQuery, skip string) 
 	}
 	if q.Visibility != "" && skip != "visibility" {
 		db = db.Where("apis.visibility = ?", string(q.Visibility))
+	}
+	if q.Grade != "" && skip != "grade" {
+		g := q.Grade
+		if g == "none" {
+			g = ""
+		}
+		db = db.Where("apis.grade = ?", g)
 	}
 	if q.Tag != "" && skip != "tag" {
 		db = db.Where("apis.id IN (SELECT api_id FROM api_tags WHERE tag = ?)", q.Tag)
@@ -89,7 +97,7 @@ func (s *Store) ListAPIs(ctx context.Context, q catalog.ListQuery) (*APIPage, er
 		return nil, translate(err, "count apis")
 	}
 	db := s.filtered(ctx, q, "").
-		Select("apis.id, apis.slug, apis.name, apis.description, apis.kind, apis.visibility, apis.demo, apis.updated_at, teams.slug AS team_slug, teams.name AS team_name").
+		Select("apis.id, apis.slug, apis.name, apis.description, apis.kind, apis.visibility, apis.demo, apis.grade, apis.updated_at, teams.slug AS team_slug, teams.name AS team_name").
 		Joins("JOIN teams ON teams.id = apis.team_id")
 	switch q.Sort {
 	case catalog.SortUpdated:
@@ -192,6 +200,15 @@ func (s *Store) Facets(ctx context.Context, q catalog.ListQuery) (*Facets, error
 		func(db *gorm.DB) *gorm.DB { return db.Joins("JOIN api_tags ON api_tags.api_id = apis.id") }, &f.Tags); err != nil {
 		return nil, err
 	}
+	if err := run("grade", "apis.grade AS value, apis.grade AS label", "apis.grade", none, &f.Grades); err != nil {
+		return nil, err
+	}
+	for i := range f.Grades {
+		if f.Grades[i].Value == "" {
+			f.Grades[i].Value, f.Grades[i].Label = "none", "not scored"
+		}
+	}
+	sort.Slice(f.Grades, func(i, j int) bool { return f.Grades[i].Value < f.Grades[j].Value })
 	sort.Slice(f.Teams, func(i, j int) bool { return f.Teams[i].Label < f.Teams[j].Label })
 	sort.Slice(f.Stages, func(i, j int) bool { return stageIndex(f.Stages[i].Value) < stageIndex(f.Stages[j].Value) })
 	sort.Slice(f.Tags, func(i, j int) bool {

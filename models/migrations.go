@@ -19,6 +19,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0001_catalogue", Migrate: migrateCatalogue},
 		{ID: "0002_search_and_audit", Migrate: migrateSearchAndAudit},
 		{ID: "0003_identity", Migrate: migrateIdentity},
+		{ID: "0004_standards", Migrate: migrateStandards},
 	}
 }
 
@@ -288,5 +289,61 @@ func migrateIdentity(tx *gorm.DB) error {
 			created_at {{time}})`,
 		`CREATE INDEX idx_api_tokens_user ON api_tokens (user_id)`,
 		`ALTER TABLE audit_events ADD COLUMN token_name VARCHAR(100) NOT NULL DEFAULT ''`,
+	)
+}
+
+// migrateStandards adds standards and their versions, scorecards (every
+// computation kept, for history), waivers, and each version's and API's
+// latest grade for the catalogue's badges and filter.
+func migrateStandards(tx *gorm.DB) error {
+	return execAll(tx,
+		`CREATE TABLE standards (
+			id {{id}},
+			slug VARCHAR(63) NOT NULL UNIQUE,
+			name VARCHAR(120) NOT NULL,
+			description TEXT NOT NULL DEFAULT '',
+			created_at {{time}})`,
+		`CREATE TABLE standard_versions (
+			id {{id}},
+			standard_id {{ref}} NOT NULL REFERENCES standards(id) ON DELETE CASCADE,
+			number INTEGER NOT NULL,
+			status VARCHAR(20) NOT NULL,
+			ruleset TEXT NOT NULL,
+			notes TEXT NOT NULL DEFAULT '',
+			effective_at {{time}},
+			created_by VARCHAR(200) NOT NULL DEFAULT '',
+			created_at {{time}},
+			published_by VARCHAR(200) NOT NULL DEFAULT '',
+			published_at {{time}},
+			UNIQUE (standard_id, number))`,
+		`CREATE TABLE scorecards (
+			id {{id}},
+			version_id {{ref}} NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+			revision_id {{ref}} NOT NULL REFERENCES spec_revisions(id) ON DELETE CASCADE,
+			standard_version_id {{ref}} NOT NULL REFERENCES standard_versions(id) ON DELETE CASCADE,
+			computed_at {{time}} NOT NULL,
+			status VARCHAR(20) NOT NULL,
+			overall INTEGER,
+			grade VARCHAR(2) NOT NULL DEFAULT '',
+			result TEXT NOT NULL,
+			duration_ms INTEGER NOT NULL DEFAULT 0)`,
+		`CREATE INDEX idx_scorecards_version ON scorecards (version_id, id)`,
+		`CREATE TABLE waivers (
+			id {{id}},
+			version_id {{ref}} NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+			rule VARCHAR(200) NOT NULL,
+			reason TEXT NOT NULL,
+			status VARCHAR(20) NOT NULL,
+			requested_by VARCHAR(200) NOT NULL,
+			requested_at {{time}} NOT NULL,
+			expires_at {{time}},
+			decided_by VARCHAR(200) NOT NULL DEFAULT '',
+			decided_at {{time}},
+			decision_note TEXT NOT NULL DEFAULT '')`,
+		`CREATE INDEX idx_waivers_version ON waivers (version_id)`,
+		`ALTER TABLE versions ADD COLUMN grade VARCHAR(2) NOT NULL DEFAULT ''`,
+		`ALTER TABLE versions ADD COLUMN score INTEGER`,
+		`ALTER TABLE apis ADD COLUMN grade VARCHAR(2) NOT NULL DEFAULT ''`,
+		`CREATE INDEX idx_apis_grade ON apis (grade)`,
 	)
 }

@@ -133,3 +133,12 @@ func truncate(s string, max int) string {
 	}
 	return string(r)
 }
+
+// RevisionByID loads a revision, content included, by its id.
+func (s *Store) RevisionByID(ctx context.Context, id uint) (*SpecRevision, error) {
+	var rev SpecRevision
+	if err := s.db.WithContext(ctx).Take(&rev, id).Error; err != nil {
+		return nil, translate(err, "revision")
+	}
+	return &rev, nil
+}

@@ -29,6 +29,7 @@ type API struct {
 	Visibility  string `gorm:"size:20;not null"`
 	LinksJSON   string `gorm:"column:links;type:text;not null;default:'[]'"`
 	Demo        bool   `gorm:"not null;default:false"`
+	Grade       string `gorm:"size:2;not null;default:''"` // of its primary version's latest scorecard
 	CreatedAt   time.Time
 	UpdatedAt   time.Time `gorm:"index"`
 	Tags        []APITag  `gorm:"constraint:OnDelete:CASCADE"`
@@ -65,6 +66,8 @@ type Version struct {
 	Name              string `gorm:"size:40;not null;uniqueIndex:idx_versions_api_name"`
 	Stage             string `gorm:"size:20;not null;index"`
 	CurrentRevisionID *uint
+	Grade             string `gorm:"size:2;not null;default:''"`
+	Score             *int
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	Deployments       []Deployment   `gorm:"constraint:OnDelete:CASCADE"`

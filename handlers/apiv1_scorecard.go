@@ -1,0 +1,93 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/steward-governance/steward/scorecard"
+)
+
+type scorecardJSON struct {
+	Status          string              `json:"status"` // scored, incomplete, not_scored, error
+	Overall         *int                `json:"overall"`
+	Grade           *string             `json:"grade"`
+	Summary         string              `json:"summary"`
+	Standard        string              `json:"standard"`
+	StandardVersion string              `json:"standard_version"`
+	SpecRevision    int                 `json:"spec_revision"`
+	ComputedAt      time.Time           `json:"computed_at"`
+	Stale           bool                `json:"stale"`
+	Categories      []categoryScoreJSON `json:"categories"`
+	Rules           []ruleResultJSON    `json:"rules"`
+}
+
+type categoryScoreJSON struct {
+	Category string `json:"category"`
+	Score    *int   `json:"score"`
+	Passed   int    `json:"passed"`
+	Failed   int    `json:"failed"`
+	Waived   int    `json:"waived"`
+}
+
+type ruleResultJSON struct {
+	Rule     string         `json:"rule"`
+	Status   string         `json:"status"`
+	Severity string         `json:"severity"`
+	Category string         `json:"category"`
+	Weight   float64        `json:"weight"`
+	Findings int            `json:"findings"`
+	HowToFix string         `json:"how_to_fix,omitempty"`
+	Evidence []evidenceJSON `json:"evidence"`
+}
+
+type evidenceJSON struct {
+	Message string `json:"message"`
+	Path    string `json:"path"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+}
+
+// apiGetScorecard returns a version's latest scorecard.
+func (s *Server) apiGetScorecard(c echo.Context) error {
+	v, err := s.version(c)
+	if err != nil {
+		return err
+	}
+	if v.CurrentRevisionID == nil {
+		return echo.NewHTTPError(http.StatusNotFound, "This version has no spec yet, so it has no scorecard.")
+	}
+	ls, err := s.latestScorecard(c, v)
+	if err != nil {
+		return err
+	}
+	if ls == nil {
+		return echo.NewHTTPError(http.StatusNotFound, "Not scored yet: the scoring job picks up new specs within moments; try again shortly.")
+	}
+	sc := ls.card
+	out := scorecardJSON{
+		Status: ls.row.Status, Overall: ls.row.Overall, Grade: optString(string(sc.Grade)), Summary: sc.Summary,
+		Standard: sc.Standard, StandardVersion: sc.StandardVersion, SpecRevision: ls.revision, ComputedAt: sc.ComputedAt, Stale: ls.stale,
+		Categories: []categoryScoreJSON{}, Rules: []ruleResultJSON{},
+	}
+	for _, cat := range sc.Categories {
+		cj := categoryScoreJSON{Category: string(cat.Category), Passed: cat.Passed, Failed: cat.Failed, Waived: cat.Waived}
+		if cat.HasScore {
+			score := cat.Score
+			cj.Score = &score
+		}
+		out.Categories = append(out.Categories, cj)
+	}
+	for _, r := range sc.Rules {
+		rj := ruleResultJSON{Rule: r.Rule, Status: string(r.Status), Severity: r.Severity.String(), Category: string(r.Category), Weight: r.Weight, Findings: r.Findings, Evidence: []evidenceJSON{}}
+		if r.Status == scorecard.Fail || r.Status == scorecard.Error {
+			rj.HowToFix = r.HowToFix
+		}
+		for _, e := range r.Evidence {
+			rj.Evidence = append(rj.Evidence, evidenceJSON{Message: e.Message, Path: e.Path, Line: e.Line, Column: e.Column})
+		}
+		out.Rules = append(out.Rules, rj)
+	}
+	return c.JSON(http.StatusOK, out)
+}

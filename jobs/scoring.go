@@ -1,0 +1,198 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/steward-governance/steward/models"
+	"github.com/steward-governance/steward/rules"
+	"github.com/steward-governance/steward/scorecard"
+)
+
+// ScoringStore is what scoring reads and writes.
+type ScoringStore interface {
+	CurrentStandard(ctx context.Context) (*models.Standard, *models.StandardVersion, error)
+	StaleScorecards(ctx context.Context, standardVersionID uint, limit int) ([]models.ScoringTarget, error)
+	RevisionByID(ctx context.Context, id uint) (*models.SpecRevision, error)
+	ApprovedWaivers(ctx context.Context, versionID uint) ([]models.WaiverRow, error)
+	SaveScorecard(ctx context.Context, row models.ScorecardRow) error
+}
+
+// Scoring recomputes the scorecards that no longer match their version's
+// current spec or the current standard: after a spec upload, after a
+// standard is published, and on its schedule to catch up after a restart.
+type Scoring struct {
+	Store ScoringStore
+	Log   *slog.Logger
+	// Timeout bounds the evaluation of one spec; a lint that runs out is
+	// stored as an incomplete scorecard, never as a pass.
+	Timeout time.Duration
+
+	running sync.Mutex
+	kick    chan struct{}
+	once    sync.Once
+
+	mu       sync.Mutex
+	compiled map[uint]*rules.Ruleset // by standard version id
+}
+
+// scoringBatch is how many versions one query fetches; Run loops until
+// none is left.
+const scoringBatch = 20
+
+// Name names the job in logs.
+func (j *Scoring) Name() string { return "scoring" }
+
+func (j *Scoring) kicks() chan struct{} {
+	j.once.Do(func() { j.kick = make(chan struct{}, 1) })
+	return j.kick
+}
+
+// Kick asks for a run soon without waiting for it; kicks while a run is
+// pending fold into that run.
+func (j *Scoring) Kick() {
+	select {
+	case j.kicks() <- struct{}{}:
+	default:
+	}
+}
+
+// Loop runs the job whenever it is kicked, until ctx ends.
+func (j *Scoring) Loop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-j.kicks():
+			if err := j.Run(ctx); err != nil {
+				j.Log.Error("scoring failed", "error", err)
+			}
+		}
+	}
+}
+
+// Run scores every stale version. Concurrent calls do not overlap: a call
+// made while another runs returns at once, and the running one picks up
+// the new work on its next query.
+func (j *Scoring) Run(ctx context.Context) error {
+	if !j.running.TryLock() {
+		return nil
+	}
+	defer j.running.Unlock()
+	std, sv, err := j.Store.CurrentStandard(ctx)
+	if err != nil {
+		return fmt.Errorf("jobs: scoring: %w", err)
+	}
+	rs, err := j.ruleset(sv)
+	if err != nil {
+		return fmt.Errorf("jobs: scoring: standard %s v%d does not load: %w", std.Slug, sv.Number, err)
+	}
+	standard := scorecard.StandardOf(std.Name, strconv.Itoa(sv.Number), rs)
+	scored := 0
+	for ctx.Err() == nil {
+		targets, err := j.Store.StaleScorecards(ctx, sv.ID, scoringBatch)
+		if err != nil {
+			return fmt.Errorf("jobs: scoring: %w", err)
+		}
+		if len(targets) == 0 {
+			break
+		}
+		for _, t := range targets {
+			if err := j.score(ctx, rs, standard, sv.ID, t); err != nil {
+				return err
+			}
+			scored++
+		}
+	}
+	if scored > 0 {
+		j.Log.Info("scorecards computed", "count", scored, "standard", std.Slug, "standard_version", sv.Number)
+	}
+	return ctx.Err()
+}
+
+func (j *Scoring) ruleset(sv *models.StandardVersion) (*rules.Ruleset, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if rs, ok := j.compiled[sv.ID]; ok {
+		return rs, nil
+	}
+	rs, err := rules.Parse([]byte(sv.Ruleset), "standard.yaml", nil)
+	if err != nil {
+		return nil, err
+	}
+	if j.compiled == nil {
+		j.compiled = map[uint]*rules.Ruleset{}
+	}
+	j.compiled[sv.ID] = rs
+	return rs, nil
+}
+
+// score lints one version's current spec and stores its scorecard. A spec
+// the engine cannot read gets a scorecard saying so, not a grade.
+func (j *Scoring) score(ctx context.Context, rs *rules.Ruleset, std scorecard.Standard, svID uint, t models.ScoringTarget) error {
+	rev, err := j.Store.RevisionByID(ctx, t.RevisionID)
+	if err != nil {
+		return fmt.Errorf("jobs: scoring %s/%s: %w", t.APISlug, t.Version, err)
+	}
+	waiverRows, err := j.Store.ApprovedWaivers(ctx, t.VersionID)
+	if err != nil {
+		return fmt.Errorf("jobs: scoring %s/%s: %w", t.APISlug, t.Version, err)
+	}
+	var waivers []scorecard.Waiver
+	for _, w := range waiverRows {
+		sw := scorecard.Waiver{Rule: w.Rule, Reason: w.Reason, GrantedBy: w.DecidedBy}
+		if w.ExpiresAt != nil {
+			sw.Expires = *w.ExpiresAt
+		}
+		waivers = append(waivers, sw)
+	}
+	timeout := j.Timeout
+	if timeout <= 0 {
+		timeout = time.Minute
+	}
+	start := time.Now()
+	lctx, cancel := context.WithTimeout(ctx, timeout)
+	rep, lintErr := rs.LintBytes(lctx, []byte(rev.Content), rules.LintOptions{Source: t.APISlug + "/" + t.Version})
+	cancel()
+	if ctx.Err() != nil {
+		return ctx.Err() // shutting down: leave it stale for next time
+	}
+	now := time.Now().UTC()
+	var sc scorecard.Scorecard
+	status := "scored"
+	switch {
+	case lintErr != nil && rep == nil:
+		// Incomplete with the reason: never a pass.
+		sc = scorecard.Compute(std, nil, waivers, now)
+		sc.Summary = "not scored: " + lintErr.Error()
+		status = "error"
+	default:
+		sc = scorecard.Compute(std, rep, waivers, now)
+		if sc.Incomplete {
+			status = "incomplete"
+		} else if !sc.HasScore {
+			status = "not_scored"
+		}
+	}
+	body, err := json.Marshal(sc)
+	if err != nil {
+		return fmt.Errorf("jobs: scoring: %w", err)
+	}
+	row := models.ScorecardRow{
+		VersionID: t.VersionID, RevisionID: t.RevisionID, StandardVersionID: svID, ComputedAt: now,
+		Status: status, Grade: string(sc.Grade), Result: string(body), DurationMS: time.Since(start).Milliseconds(),
+	}
+	if sc.HasScore {
+		overall := sc.Overall
+		row.Overall = &overall
+	}
+	if err := j.Store.SaveScorecard(ctx, row); err != nil {
+		return fmt.Errorf("jobs: scoring %s/%s: %w", t.APISlug, t.Version, err)
+	}
+	return nil
+}
