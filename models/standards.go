@@ -102,7 +102,7 @@ type ScorecardRow struct {
 	Overall           *int
 	Grade             string
 	Result            string // JSON of scorecard.Scorecard
-	DurationMS        int64 `gorm:"column:duration_ms"`
+	DurationMS        int64  `gorm:"column:duration_ms"`
 }
 
 // TableName names the scorecard table.
@@ -230,7 +230,6 @@ func (s *Store) ApprovedWaivers(ctx context.Context, versionID uint) ([]WaiverRo
 	err := s.db.WithContext(ctx).Where("version_id = ? AND status = ?", versionID, WaiverApproved).Order("id").Find(&out).Error
 	return out, translate(err, "waivers")
 }
-
 
 // VersionIDOf returns a version's id by names.
 func (s *Store) VersionIDOf(ctx context.Context, apiSlug, version string) (uint, error) {

@@ -37,7 +37,44 @@ type Report struct {
 	RuleErrors []RuleError
 	// Incomplete is set when linting stopped early (see ErrTimeout).
 	Incomplete bool
+	// Stats says, for every rule that ran to the end without a rule error,
+	// how many targets it examined and how many of them failed (see
+	// RuleStats). A rule that does not apply to the document's format, did
+	// not run before a timeout or is in RuleErrors has no entry.
+	Stats map[string]RuleStats
 }
+
+// RuleStats counts what one rule examined on one document, so a score can
+// be "the share of targets that pass" rather than all-or-nothing.
+//
+// A target is one value the rule checks, counted once however it is
+// reached:
+//   - For a then without field, or with a property path as field
+//     ("description", "a.b[0]"), the target is the value the rule's given
+//     matched: the operation whose description is missing is the target,
+//     not the missing description.
+//   - For a then with field "@key", each key of the matched object (each
+//     index of an array) is a target: a rule on $.paths with field "@key"
+//     has one target per path.
+//   - For a then with a JSONPath field ("$..type"), each value it selects
+//     in the match is a target; when it selects nothing, the match is.
+//   - A match that is a key (a given ending in ~) is that key.
+//
+// Targets are identified by where they are written in the document, as
+// findings are: a component reached through ten $refs is one target, and
+// a value that two given expressions or two thens of the rule both reach
+// is one target. A target fails when at least one of the rule's thens
+// reports a finding while examining it (wherever the function places it,
+// normally on or below the target). A finding that a severity override
+// turns off does not fail its target; a finding dropped as a duplicate of
+// one already reported still does.
+type RuleStats struct {
+	Targets int
+	Failed  int
+}
+
+// Passed is how many targets had no finding.
+func (s RuleStats) Passed() int { return s.Targets - s.Failed }
 
 // RuleError is a rule that failed to run on a document.
 type RuleError struct {
@@ -88,6 +125,7 @@ func (rs *Ruleset) Lint(ctx context.Context, d *doc.Document, opts LintOptions) 
 	// in rule order so reports do not depend on scheduling.
 	type outcome struct {
 		findings []Finding
+		stats    RuleStats
 		err      error
 		ran      bool
 	}
@@ -98,13 +136,16 @@ func (rs *Ruleset) Lint(ctx context.Context, d *doc.Document, opts LintOptions) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			marks := newTargetMarks(d.Size())
 			for i := range next {
 				if ctx.Err() != nil {
 					continue
 				}
 				run := l.forRule()
+				run.marks = marks
 				err := run.runRule(todo[i])
-				results[i] = outcome{findings: run.findings, err: err, ran: ctx.Err() == nil}
+				results[i] = outcome{findings: run.findings, stats: marks.stats, err: err, ran: ctx.Err() == nil}
+				marks.reset()
 			}
 		}()
 	}
@@ -114,6 +155,7 @@ func (rs *Ruleset) Lint(ctx context.Context, d *doc.Document, opts LintOptions) 
 	close(next)
 	wg.Wait()
 	var stopped string
+	rep.Stats = make(map[string]RuleStats, len(todo))
 	for i, o := range results {
 		if !o.ran {
 			if stopped == "" {
@@ -124,6 +166,8 @@ func (rs *Ruleset) Lint(ctx context.Context, d *doc.Document, opts LintOptions) 
 		l.findings = append(l.findings, o.findings...)
 		if o.err != nil {
 			rep.RuleErrors = append(rep.RuleErrors, RuleError{Rule: todo[i].Name, Err: o.err})
+		} else {
+			rep.Stats[todo[i].Name] = o.stats
 		}
 	}
 	rep.Findings = l.sorted()
@@ -234,8 +278,12 @@ type linter struct {
 	opts     LintOptions
 	sevFor   severities
 	index    [2]*jsonpath.Index // unresolved, resolved
+	// seen holds the key of every result reported, and whether it was
+	// kept (false: a severity override turned it off).
 	seen     map[string]bool
 	findings []Finding
+	// marks counts the rule's targets (see RuleStats); nil counts nothing.
+	marks *targetMarks
 	// oasSchemas caches OpenAPI schemas compiled for example checks.
 	oasSchemas map[schemaKey]compiledSchema
 }
@@ -270,8 +318,9 @@ func (l *linter) runRule(r *Rule) (err error) {
 			return fmt.Errorf("given %q: %w", p.String(), err)
 		}
 		for _, m := range matches {
+			mid := targetID(m.Node, m.IsKey)
 			for ti := range r.Then {
-				if err := l.runThen(r, &r.Then[ti], m, deref); err != nil {
+				if err := l.runThen(r, &r.Then[ti], m, mid, deref); err != nil {
 					return err
 				}
 			}
@@ -283,13 +332,15 @@ func (l *linter) runRule(r *Rule) (err error) {
 type target struct {
 	node *doc.Node
 	path []string
+	// id identifies the target for RuleStats (see targetID).
+	id int64
 }
 
-func (l *linter) targets(t *Then, m jsonpath.Match, deref func(*doc.Node) *doc.Node) ([]target, error) {
+func (l *linter) targets(t *Then, m jsonpath.Match, mid int64, deref func(*doc.Node) *doc.Node) ([]target, error) {
 	n := m.Node
 	isObj := n != nil && (n.Kind == doc.Object || n.Kind == doc.Array) && !m.IsKey
 	if t.Field == "" || !isObj {
-		return []target{{node: n, path: m.Path}}, nil
+		return []target{{node: n, path: m.Path, id: mid}}, nil
 	}
 	var out []target
 	switch {
@@ -302,7 +353,7 @@ func (l *linter) targets(t *Then, m jsonpath.Match, deref func(*doc.Node) *doc.N
 				key = n.Keys[i]
 			}
 			kn := &doc.Node{Kind: doc.String, Value: key, Parent: n, Index: i}
-			out = append(out, target{node: kn, path: appendPath(m.Path, key)})
+			out = append(out, target{node: kn, path: appendPath(m.Path, key), id: targetID(n.Children[i], true)})
 		}
 	case t.fieldPath != nil:
 		ms, err := t.fieldPath.Eval(n, jsonpath.Options{Deref: deref, MaxResults: l.opts.MaxResults, Context: l.ctx})
@@ -310,7 +361,7 @@ func (l *linter) targets(t *Then, m jsonpath.Match, deref func(*doc.Node) *doc.N
 			return nil, fmt.Errorf("field %q: %w", t.Field, err)
 		}
 		for _, fm := range ms {
-			out = append(out, target{node: fm.Node, path: appendPath(m.Path, fm.Path...)})
+			out = append(out, target{node: fm.Node, path: appendPath(m.Path, fm.Path...), id: targetID(fm.Node, fm.IsKey)})
 		}
 	default:
 		cur := n
@@ -335,35 +386,110 @@ func (l *linter) targets(t *Then, m jsonpath.Match, deref func(*doc.Node) *doc.N
 				cur = deref(cur)
 			}
 		}
-		out = append(out, target{node: cur, path: appendPath(m.Path, t.fieldSegs...)})
+		out = append(out, target{node: cur, path: appendPath(m.Path, t.fieldSegs...), id: mid})
 	}
 	if len(out) == 0 {
-		out = append(out, target{path: m.Path})
+		out = append(out, target{path: m.Path, id: mid})
 	}
 	return out, nil
 }
 
-func (l *linter) runThen(r *Rule, t *Then, m jsonpath.Match, deref func(*doc.Node) *doc.Node) error {
-	ts, err := l.targets(t, m, deref)
+func (l *linter) runThen(r *Rule, t *Then, m jsonpath.Match, mid int64, deref func(*doc.Node) *doc.Node) error {
+	ts, err := l.targets(t, m, mid, deref)
 	if err != nil {
 		return err
 	}
 	for _, tg := range ts {
 		c := &Call{Target: tg.node, Opts: t.opts, Path: tg.path, Doc: l.doc, Formats: l.formats, Resolved: r.Resolved, Rule: r, lint: l}
+		failed := false
 		for _, res := range t.fn.run(c) {
 			p := res.Path
 			if p == nil {
 				p = tg.path
 			}
-			l.report(r, p, res.Message)
+			if l.report(r, p, res.Message) {
+				failed = true
+			}
+		}
+		if l.marks != nil {
+			l.marks.count(tg.id, failed)
 		}
 	}
 	return nil
 }
 
+// targetID identifies a target by where it is written: 2×ID for a value,
+// 2×ID+1 for the key it sits under. -1 means it cannot be identified (a
+// node made outside the document) and is counted each time it is seen.
+func targetID(n *doc.Node, isKey bool) int64 {
+	if n == nil {
+		return -1
+	}
+	if isKey {
+		// A key match (given ending in ~) is a string node standing at
+		// its value's place in the parent.
+		p := n.Parent
+		if p == nil || n.Index < 0 || n.Index >= len(p.Children) {
+			return -1
+		}
+		n = p.Children[n.Index]
+		if n.ID == 0 {
+			return -1
+		}
+		return 2*int64(n.ID) + 1
+	}
+	if n.ID == 0 {
+		return -1
+	}
+	return 2 * int64(n.ID)
+}
+
+// targetMarks counts one rule's targets, each once: two bits per target
+// id (seen, failed) in slices sized to the document and reused across the
+// rules a worker runs.
+type targetMarks struct {
+	seen, failed []uint64
+	stats        RuleStats
+}
+
+func newTargetMarks(size int) *targetMarks {
+	words := (2*(size+1) + 63) / 64
+	return &targetMarks{seen: make([]uint64, words), failed: make([]uint64, words)}
+}
+
+func (m *targetMarks) count(id int64, failed bool) {
+	if id < 0 || int(id>>6) >= len(m.seen) {
+		m.stats.Targets++
+		if failed {
+			m.stats.Failed++
+		}
+		return
+	}
+	w, bit := id>>6, uint64(1)<<(id&63)
+	if m.seen[w]&bit == 0 {
+		m.seen[w] |= bit
+		m.stats.Targets++
+	}
+	if failed && m.failed[w]&bit == 0 {
+		m.failed[w] |= bit
+		m.stats.Failed++
+	}
+}
+
+// reset clears the marks for the next rule.
+func (m *targetMarks) reset() {
+	if m.stats.Targets > 0 {
+		clear(m.seen)
+		clear(m.failed)
+	}
+	m.stats = RuleStats{}
+}
+
 // report maps a result to where it is written in the source and records it
-// once (Spectral drops results with the same rule, path and message).
-func (l *linter) report(r *Rule, p []string, fnMsg string) {
+// once (Spectral drops results with the same rule, path and message). It
+// reports whether the result counts as a finding: false when a severity
+// override turns it off.
+func (l *linter) report(r *Rule, p []string, fnMsg string) bool {
 	found, depth := l.doc.Lookup(p, r.Resolved)
 	var path []string
 	if r.Resolved {
@@ -402,13 +528,13 @@ func (l *linter) report(r *Rule, p []string, fnMsg string) {
 	}
 	msg = strings.TrimSpace(msg)
 	key := r.Name + "\x00" + strings.Join(path, "\x00") + "\x00" + msg
-	if l.seen[key] {
-		return
+	if kept, ok := l.seen[key]; ok {
+		return kept
 	}
-	l.seen[key] = true
 	sev := l.sevFor.forFinding(r, path)
+	l.seen[key] = sev != Off
 	if sev == Off {
-		return
+		return false
 	}
 	l.findings = append(l.findings, Finding{
 		Code:     r.Name,
@@ -419,6 +545,7 @@ func (l *linter) report(r *Rule, p []string, fnMsg string) {
 		Category: r.Category,
 		Weight:   r.Weight,
 	})
+	return true
 }
 
 // dotPath prints a path as Spectral's {{property}} does: a.b[0].c.

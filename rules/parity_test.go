@@ -163,9 +163,23 @@ func TestStewardRecommendedOnCorpus(t *testing.T) {
 		for _, re := range rep.RuleErrors {
 			t.Errorf("%s: %v", filepath.Base(spec), re)
 		}
+		byRule := map[string]int{}
 		for _, f := range rep.Findings {
+			byRule[f.Code]++
 			if strings.HasPrefix(f.Code, "steward-") {
 				counts[f.Code]++
+			}
+		}
+		// Target counts agree with findings: a rule has failed targets
+		// exactly when it has findings, and never more than it examined.
+		for name, st := range rep.Stats {
+			if st.Failed < 0 || st.Failed > st.Targets || (st.Failed > 0) != (byRule[name] > 0) {
+				t.Errorf("%s: rule %s: stats %+v with %d findings", filepath.Base(spec), name, st, byRule[name])
+			}
+		}
+		for name := range byRule {
+			if _, ok := rep.Stats[name]; !ok {
+				t.Errorf("%s: rule %s has findings but no stats", filepath.Base(spec), name)
 			}
 		}
 	}

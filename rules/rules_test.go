@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -367,5 +368,133 @@ func TestFindingRange(t *testing.T) {
 	want := doc.Range{Start: doc.Pos{Line: 3, Column: 10}, End: doc.Pos{Line: 3, Column: 14}}
 	if got != want {
 		t.Errorf("range = %+v, want %+v", got, want)
+	}
+}
+
+func TestRuleStats(t *testing.T) {
+	const ruleset = `rules:
+  op-id:
+    given: $.paths[*].get
+    then: {field: operationId, function: truthy}
+  op-id-and-tags:
+    given: $.paths[*].get
+    then:
+      - {field: operationId, function: truthy}
+      - {field: tags, function: truthy}
+  two-givens-one-target:
+    given: ["$.paths[*].get", "$.paths['/pets/'].get"]
+    then: {field: operationId, function: truthy}
+  path-key:
+    given: $.paths
+    then: {field: "@key", function: pattern, functionOptions: {notMatch: "/$"}}
+  path-key-tilde:
+    given: $.paths[*]~
+    then: {function: pattern, functionOptions: {notMatch: "/$"}}
+  jsonpath-field:
+    given: $.components.schemas.Pet
+    then: {field: "$.properties[*]", function: truthy}
+  jsonpath-field-nothing:
+    given: $.components.schemas.Pets
+    then: {field: "$.properties[*]", function: truthy}
+  no-target:
+    given: $.webhooks[*]
+    then: {function: truthy}
+  one-finding-per-key:
+    given: $
+    then: {field: paths, function: length, functionOptions: {max: 1}}
+  turned-off-below:
+    given: $.paths[*].get
+    then: {field: operationId, function: truthy}
+overrides:
+  - files: ["apis/pets.yaml#/paths/~1pets~1{petId}"]
+    rules:
+      turned-off-below: "off"
+`
+	rep := lint(t, ruleset, nil)
+	want := map[string]RuleStats{
+		"op-id":                  {Targets: 2, Failed: 1},
+		"op-id-and-tags":         {Targets: 2, Failed: 1},
+		"two-givens-one-target":  {Targets: 2, Failed: 1},
+		"path-key":               {Targets: 2, Failed: 1},
+		"path-key-tilde":         {Targets: 2, Failed: 1},
+		"jsonpath-field":         {Targets: 2, Failed: 0},
+		"jsonpath-field-nothing": {Targets: 1, Failed: 1},
+		"no-target":              {Targets: 0, Failed: 0},
+		"one-finding-per-key":    {Targets: 1, Failed: 1},
+		"turned-off-below":       {Targets: 2, Failed: 0},
+	}
+	for name, w := range want {
+		got, ok := rep.Stats[name]
+		if !ok {
+			t.Errorf("%s: no stats", name)
+			continue
+		}
+		if got != w {
+			t.Errorf("%s: %+v, want %+v", name, got, w)
+		}
+	}
+	if len(rep.Stats) != len(want) {
+		t.Errorf("stats for %d rules, want %d: %v", len(rep.Stats), len(want), rep.Stats)
+	}
+}
+
+// TestRuleStatsFollowWrittenValues: a value reached through several $refs
+// is one target, as its finding is one finding; unresolved, each {$ref}
+// object is its own target.
+func TestRuleStatsFollowWrittenValues(t *testing.T) {
+	const src = `openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /a:
+    get:
+      responses:
+        "200": {$ref: "#/components/responses/Ok"}
+  /b:
+    get:
+      responses:
+        "200": {$ref: "#/components/responses/Ok"}
+        "404": {description: ""}
+components:
+  responses:
+    Ok: {description: ""}
+`
+	for _, tc := range []struct {
+		resolved bool
+		findings int
+		want     RuleStats
+	}{
+		{true, 2, RuleStats{Targets: 2, Failed: 2}},
+		{false, 3, RuleStats{Targets: 3, Failed: 3}},
+	} {
+		rs, err := Parse([]byte(fmt.Sprintf(`rules:
+  r:
+    given: $.paths[*][*].responses[*]
+    resolved: %v
+    then: {field: description, function: truthy}
+`, tc.resolved)), "r.yaml", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := rs.LintBytes(context.Background(), []byte(src), LintOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Findings) != tc.findings || rep.Stats["r"] != tc.want {
+			t.Errorf("resolved %v: findings %v, stats %+v; want %d findings, %+v", tc.resolved, codesAt(rep), rep.Stats["r"], tc.findings, tc.want)
+		}
+	}
+}
+
+func TestRuleErrorHasNoStats(t *testing.T) {
+	rs, err := Parse([]byte("rules:\n  all:\n    given: $..*\n    then: {function: defined}\n"), "r.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := rs.LintBytes(context.Background(), []byte(petstore), LintOptions{MaxResults: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rep.Stats["all"]; ok || len(rep.RuleErrors) != 1 {
+		t.Errorf("stats %v, rule errors %v", rep.Stats, rep.RuleErrors)
 	}
 }

@@ -33,6 +33,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return runGenerate(ctx, args[1:], stdout, stderr)
 	case "run":
 		return runBench(ctx, args[1:], stdout, stderr)
+	case "queries":
+		return runQueries(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		usage(stdout)
 		return 0
@@ -46,6 +48,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "steward-bench: load a synthetic catalogue and measure Steward's pages.")
 	fmt.Fprintln(w, "\nUsage:")
 	fmt.Fprintln(w, "  steward-bench generate --database-url URL [--apis 10000 --endpoints-per-api 10 --teams 40 --seed 1]")
-	fmt.Fprintln(w, "  steward-bench run      --database-url URL [--concurrency 32 --duration 20s --warmup 3s]")
+	fmt.Fprintln(w, "  steward-bench run      --database-url URL [--concurrency 32 --duration 20s --warmup 3s --cpuprofile FILE]")
+	fmt.Fprintln(w, "  steward-bench queries  --database-url URL [--samples 40]   (each SQL statement of a page, timed alone)")
 	fmt.Fprintln(w, "\nRun 'steward-bench COMMAND --help' for a command's flags.")
 }
