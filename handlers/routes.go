@@ -85,6 +85,9 @@ func (s *Server) routes(e *echo.Echo) {
 	ui.POST("/teams/:team/members/:user/remove", s.removeMember)
 	ui.POST("/teams/:team/group", s.linkTeamGroup)
 
+	// Governance.
+	ui.GET("/governance", s.showGovernancePage)
+
 	// API tokens and the audit log.
 	ui.GET("/tokens", s.showTokensPage)
 	ui.POST("/tokens", s.createToken, limited)

@@ -57,6 +57,7 @@ var routePolicy = map[string]string{
 	"GET /teams/:team":                                    reader,
 	"GET /teams/:team/edit":                               reader,
 	"GET /teams/:team/delete":                             reader,
+	"GET /governance":                                     reader,
 	"GET /tokens":                                         reader,
 	"POST /tokens":                                        reader,
 	"POST /tokens/:id/revoke":                             owner, // the test's token is a zoo team token

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/steward-governance/steward/jobs"
 )
@@ -84,10 +85,36 @@ func TestScorecardPagesAndAPI(t *testing.T) {
 		if p := s.get("/apis/pets/versions/v1/scorecard"); p.count("[data-testid=scorecard-stale]") != 1 {
 			t.Error("a scorecard of an older revision says it is stale")
 		}
+		// Backdate the first scorecard, so the second counts as a move
+		// since last week on the governance overview.
+		if err := s.store.DB().Exec("UPDATE scorecards SET computed_at = ?", time.Now().AddDate(0, 0, -8)).Error; err != nil {
+			t.Fatal(err)
+		}
 		job.Run(ctx)
 		p2 := s.get("/apis/pets/versions/v1/scorecard")
 		if p2.count("[data-testid=scorecard-stale]") != 0 || p2.count("[data-testid=score-history] svg.line-chart circle.dot") != 2 {
 			t.Errorf("after re-scoring: stale %d, chart points %d", p2.count("[data-testid=scorecard-stale]"), p2.count("[data-testid=score-history] svg.line-chart circle.dot"))
 		}
+
+		// The governance overview and the team page summarise the scores.
+		gov := s.get("/governance")
+		if !strings.Contains(gov.text("[data-testid=governance-average]"), "1 scored version") || gov.count("[data-testid=worst-rules] tbody tr") == 0 {
+			t.Errorf("governance: %q, %d worst rules", gov.text("[data-testid=governance-average]"), gov.count("[data-testid=worst-rules] tbody tr"))
+		}
+		if gov.count(`[data-testid=grade-distribution] a[href^="/apis?grade="]`) == 0 {
+			t.Error("each grade bar links to its APIs")
+		}
+		moved := changed(p2, page)
+		if n := gov.count("[data-testid=movers] tbody tr"); (n == 1) != moved {
+			t.Errorf("movers lists %d versions; the score moved: %v", n, moved)
+		}
+		if team := s.get("/teams/zoo"); team.text("[data-testid=team-average]") == "" || team.count("[data-testid=team-worst-rules] tbody tr") == 0 {
+			t.Error("the team page shows its average and worst rules")
+		}
 	})
+}
+
+// changed reports whether two scorecard pages show different overall scores.
+func changed(a, b *page) bool {
+	return a.text("[data-testid=overall]") != b.text("[data-testid=overall]")
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"time"
 
 	"github.com/steward-governance/steward/catalog"
 	"github.com/steward-governance/steward/models"
@@ -13,6 +14,7 @@ type Store interface {
 	Readiness
 	Memberships
 	Scorecards
+	Overviews
 
 	ListTeams(ctx context.Context) ([]models.TeamSummary, error)
 	GetTeam(ctx context.Context, slug string) (*models.Team, error)
@@ -59,4 +61,11 @@ type Scorecards interface {
 	GetStandardVersion(ctx context.Context, id uint) (*models.StandardVersion, error)
 	LatestScorecard(ctx context.Context, versionID uint) (*models.ScorecardRow, error)
 	ScoreHistory(ctx context.Context, versionID uint, limit int) ([]models.ScorecardRow, error)
+}
+
+// Overviews is what the governance overview and team reports need.
+type Overviews interface {
+	GradeDistribution(ctx context.Context) ([]models.GradeCount, error)
+	SummarizeScores(ctx context.Context, f models.LatestScorecardsFilter, topRules int) (*models.ScoreSummary, error)
+	Movers(ctx context.Context, since time.Time, limit int) ([]models.Mover, error)
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/steward-governance/steward/catalog"
+	"github.com/steward-governance/steward/models"
 	"github.com/steward-governance/steward/policy"
 	"github.com/steward-governance/steward/web"
 )
@@ -55,14 +56,22 @@ func (s *Server) renderTeam(c echo.Context, status int, slug string, adjust func
 	if err != nil {
 		return err
 	}
+	scores, err := s.store.SummarizeScores(ctx, models.LatestScorecardsFilter{TeamSlug: t.Slug}, 5)
+	if err != nil {
+		return err
+	}
 	obj := policy.Object{Type: "team", Key: t.Slug, TeamSlug: t.Slug}
 	p := web.TeamPage{
+		Scored: scores.Scored, Average: scores.Average,
 		Crumbs: []web.Crumb{{Label: "Teams", URL: "/teams"}, {Label: t.Name}},
 		Slug:   t.Slug, Name: t.Name, Contact: t.Contact, APIs: catalogItems(page.Items), TotalAPIs: page.Total,
 		History: auditRows(history), IDPGroup: t.IDPGroup,
 		CanEdit: can(c, policy.TeamUpdate, obj), CanDelete: can(c, policy.TeamDelete, obj),
 		CanManage: can(c, policy.TeamMembers, obj), CanLinkGroup: can(c, policy.UserManage, obj),
 		MemberValues: web.MemberFormValues{Role: string(policy.RoleMember)},
+	}
+	for _, r := range scores.WorstRule {
+		p.WorstRules = append(p.WorstRules, web.RuleFailureRow{Rule: r.Rule, Category: r.Category, Versions: r.Versions, Findings: r.Findings})
 	}
 	for _, m := range members {
 		p.Members = append(p.Members, web.MemberView{UserID: m.UserID, Email: m.Email, Name: m.Name, Role: m.Role, Source: m.Source})
