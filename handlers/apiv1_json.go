@@ -276,6 +276,9 @@ type specSummaryJSON struct {
 	Endpoints   int           `json:"endpoints"`
 	Changed     bool          `json:"changed"`
 	Warnings    []problemJSON `json:"warnings"`
+	// Scorecard is where the revision's scorecard appears once the scoring
+	// job has run (moments after an upload).
+	Scorecard string `json:"scorecard"`
 }
 
 type problemJSON struct {

@@ -38,6 +38,7 @@ func (s *Server) apiPutSpec(c echo.Context) error {
 	out := specSummaryJSON{
 		Revision: rev.Number, Hash: rev.Hash, SpecVersion: rev.SpecVersion, Format: rev.Format, Title: rev.Title,
 		Endpoints: len(parsed.Endpoints), Changed: changed, Warnings: problemsJSON(parsed.Warnings),
+		Scorecard: "/api/v1/apis/" + v.API.Slug + "/versions/" + v.Name + "/scorecard",
 	}
 	if !changed {
 		return c.JSON(http.StatusOK, out)
