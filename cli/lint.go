@@ -72,8 +72,8 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return lintTrouble // the flag package has said why
 	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "steward lint: "+format+"\n", a...)
+	fail := func(msg string, a ...any) int {
+		fmt.Fprintf(stderr, "steward lint: "+msg+"\n", a...)
 		return lintTrouble
 	}
 	if len(specArgs) == 0 {
