@@ -10,6 +10,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/steward-governance/steward/catalog"
+	"github.com/steward-governance/steward/models"
 	"github.com/steward-governance/steward/policy"
 )
 
@@ -67,4 +68,9 @@ func (s *Server) rateLimit(perSecond float64, burst int) echo.MiddlewareFunc {
 			return echo.NewHTTPError(http.StatusForbidden, "Your client address could not be read.")
 		},
 	})
+}
+
+// versionObject is a version as the policy sees it: owned by its API's team.
+func versionObject(v *models.VersionDetail) policy.Object {
+	return policy.Object{Type: "version", Key: v.API.Slug + "/" + v.Name, TeamSlug: v.TeamSlug}
 }

@@ -33,7 +33,7 @@ func (s *Server) apiPutDeployment(c echo.Context) error {
 	}
 	in := catalog.DeploymentInput{Environment: c.Param("env"), BaseURL: r.BaseURL}
 	in.Normalize()
-	if err := authorize(c, policy.DeploymentChange, policy.Object{Type: "version", Key: v.API.Slug + "/" + v.Name, TeamSlug: v.TeamSlug}); err != nil {
+	if err := authorize(c, policy.DeploymentChange, versionObject(v)); err != nil {
 		return err
 	}
 	if err := in.Validate(); err != nil {
@@ -59,7 +59,7 @@ func (s *Server) apiDeleteDeployment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := authorize(c, policy.DeploymentChange, policy.Object{Type: "version", Key: v.API.Slug + "/" + v.Name, TeamSlug: v.TeamSlug}); err != nil {
+	if err := authorize(c, policy.DeploymentChange, versionObject(v)); err != nil {
 		return err
 	}
 	env := strings.ToLower(strings.TrimSpace(c.Param("env")))

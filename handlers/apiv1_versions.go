@@ -96,7 +96,7 @@ func (s *Server) apiDeleteVersion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := authorize(c, policy.VersionDelete, policy.Object{Type: "version", Key: v.API.Slug + "/" + v.Name, TeamSlug: v.TeamSlug}); err != nil {
+	if err := authorize(c, policy.VersionDelete, versionObject(v)); err != nil {
 		return err
 	}
 	if err := s.store.DeleteVersion(c.Request().Context(), actor(c), v.API.Slug, v.Name); err != nil {

@@ -17,7 +17,7 @@ import (
 // authorizeSpecUpload asks the policy before a spec body is read: there is
 // no point reading up to 25 MB from someone who may not upload.
 func authorizeSpecUpload(c echo.Context, v *models.VersionDetail) error {
-	return authorize(c, policy.SpecUpload, policy.Object{Type: "version", Key: v.API.Slug + "/" + v.Name, TeamSlug: v.TeamSlug})
+	return authorize(c, policy.SpecUpload, versionObject(v))
 }
 
 // storeSpec parses an uploaded spec and, if it is valid, stores it as the

@@ -67,7 +67,7 @@ func (s *Server) updateVersion(c echo.Context) error {
 	}
 	in := f.input()
 	in.Normalize()
-	if err := authorize(c, policy.VersionUpdate, policy.Object{Type: "version", Key: v.API.Slug + "/" + v.Name, TeamSlug: v.TeamSlug}); err != nil {
+	if err := authorize(c, policy.VersionUpdate, versionObject(v)); err != nil {
 		return err
 	}
 	err = in.Validate()
@@ -120,7 +120,7 @@ func (s *Server) deleteVersion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := authorize(c, policy.VersionDelete, policy.Object{Type: "version", Key: v.API.Slug + "/" + v.Name, TeamSlug: v.TeamSlug}); err != nil {
+	if err := authorize(c, policy.VersionDelete, versionObject(v)); err != nil {
 		return err
 	}
 	if err := s.store.DeleteVersion(ctx, actor(c), v.API.Slug, v.Name); err != nil {
@@ -141,7 +141,7 @@ func (s *Server) saveDeployment(c echo.Context) error {
 	}
 	in := f.input()
 	in.Normalize()
-	if err := authorize(c, policy.DeploymentChange, policy.Object{Type: "version", Key: v.API.Slug + "/" + v.Name, TeamSlug: v.TeamSlug}); err != nil {
+	if err := authorize(c, policy.DeploymentChange, versionObject(v)); err != nil {
 		return err
 	}
 	err = in.Validate()
@@ -167,7 +167,7 @@ func (s *Server) deleteDeployment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := authorize(c, policy.DeploymentChange, policy.Object{Type: "version", Key: v.API.Slug + "/" + v.Name, TeamSlug: v.TeamSlug}); err != nil {
+	if err := authorize(c, policy.DeploymentChange, versionObject(v)); err != nil {
 		return err
 	}
 	if err := s.store.DeleteDeployment(ctx, actor(c), v.API.Slug, v.Name, c.Param("env")); err != nil {

@@ -36,7 +36,7 @@ func (s *Server) renderVersion(c echo.Context, status int, apiSlug, name string,
 		APISlug: v.API.Slug, APIName: v.API.Name, Name: v.Name, Stage: v.Stage,
 		MaxSpecLabel: humanBytes(s.specLimits.MaxBytes), History: auditRows(history),
 	}
-	obj := policy.Object{Type: "version", Key: v.API.Slug + "/" + v.Name, TeamSlug: v.TeamSlug}
+	obj := versionObject(v)
 	p.CanEdit, p.CanDelete = can(c, policy.VersionUpdate, obj), can(c, policy.VersionDelete, obj)
 	for _, d := range v.Deployments {
 		p.Deployments = append(p.Deployments, web.DeploymentView{Environment: d.Environment, BaseURL: d.BaseURL})
