@@ -162,6 +162,13 @@ func TestCatalogueJourney(t *testing.T) {
 		if diff.count("[data-testid=diff] tr.diff-add") == 0 || diff.count("[data-testid=diff] tr.diff-del") == 0 {
 			t.Errorf("diff shows no added or removed lines: %s", diff.body)
 		}
+		// getPetById went away: a breaking change, named, with its line in the old revision.
+		if diff.count("[data-testid=changes] tr.change-breaking") == 0 || !strings.Contains(diff.text("[data-testid=changes]"), "/pets/{petId}") {
+			t.Errorf("classified changes: %q", diff.text("[data-testid=classified-changes]"))
+		}
+		if diff.count(`[data-testid=changes] a[href^="/apis/pets/versions/v1/revisions/1#L"]`) == 0 {
+			t.Error("a breaking change links to its line in the old revision")
+		}
 		if !strings.Contains(diff.text("[data-testid=diff] tr.diff-add"), "deletePet") && !strings.Contains(diff.doc.Find("[data-testid=diff] tr.diff-add").Text(), "deletePet") {
 			t.Error("diff names the added operation")
 		}

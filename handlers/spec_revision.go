@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/steward-governance/steward/breaking"
 	"github.com/steward-governance/steward/models"
 	"github.com/steward-governance/steward/specs"
 	"github.com/steward-governance/steward/web"
@@ -100,7 +101,15 @@ func (s *Server) showDiffPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := web.DiffPage{Crumbs: versionCrumbs(v, "Compare"), From: from, To: to}
+	p := web.DiffPage{Crumbs: versionCrumbs(v, "Compare"), Base: "/apis/" + apiSlug + "/versions/" + name, From: from, To: to}
+	report, err := breaking.Compare(ctx, []byte(old.Content), []byte(cur.Content))
+	if err != nil {
+		p.ChangesError = "The changes could not be classified: " + strings.TrimPrefix(err.Error(), "breaking: ")
+	}
+	for _, ch := range report.Changes {
+		p.Changes = append(p.Changes, web.ChangeView{Level: ch.Level.String(), Operation: ch.Operation, Text: ch.Text, ID: ch.ID, OldLine: ch.Old.Line, NewLine: ch.New.Line})
+	}
+	p.Breaking, p.Warnings = report.Count(breaking.Breaking), report.Count(breaking.Warning)
 	lines, err := specs.TextDiff(fmt.Sprintf("revision %d", from), old.Content, fmt.Sprintf("revision %d", to), cur.Content)
 	if err != nil {
 		p.Error = err.Error()
