@@ -271,13 +271,13 @@ func (rs *Ruleset) effectiveRules(source string) ([]*Rule, severities) {
 }
 
 type linter struct {
-	ctx      context.Context
-	rs       *Ruleset
-	doc      *doc.Document
-	formats  Formats
-	opts     LintOptions
-	sevFor   severities
-	index    [2]*jsonpath.Index // unresolved, resolved
+	ctx     context.Context
+	rs      *Ruleset
+	doc     *doc.Document
+	formats Formats
+	opts    LintOptions
+	sevFor  severities
+	index   [2]*jsonpath.Index // unresolved, resolved
 	// seen holds the key of every result reported, and whether it was
 	// kept (false: a severity override turned it off).
 	seen     map[string]bool
@@ -318,9 +318,8 @@ func (l *linter) runRule(r *Rule) (err error) {
 			return fmt.Errorf("given %q: %w", p.String(), err)
 		}
 		for _, m := range matches {
-			mid := targetID(m.Node, m.IsKey)
 			for ti := range r.Then {
-				if err := l.runThen(r, &r.Then[ti], m, mid, deref); err != nil {
+				if err := l.runThen(r, &r.Then[ti], m, deref); err != nil {
 					return err
 				}
 			}
@@ -332,16 +331,16 @@ func (l *linter) runRule(r *Rule) (err error) {
 type target struct {
 	node *doc.Node
 	path []string
-	// id identifies the target for RuleStats (see targetID).
-	id int64
+	// idNode and idKey identify the target for RuleStats (see targetID);
+	// the ID is read only after the function ran.
+	idNode *doc.Node
+	idKey  bool
 }
 
-func (l *linter) targets(t *Then, m jsonpath.Match, mid int64, deref func(*doc.Node) *doc.Node) ([]target, error) {
+// targets resolves a then's field on a match into the values its function
+// is called on (see RuleStats for which of them are targets).
+func (l *linter) targets(t *Then, m jsonpath.Match, deref func(*doc.Node) *doc.Node) ([]target, error) {
 	n := m.Node
-	isObj := n != nil && (n.Kind == doc.Object || n.Kind == doc.Array) && !m.IsKey
-	if t.Field == "" || !isObj {
-		return []target{{node: n, path: m.Path, id: mid}}, nil
-	}
 	var out []target
 	switch {
 	case t.Field == "@key":
@@ -353,7 +352,7 @@ func (l *linter) targets(t *Then, m jsonpath.Match, mid int64, deref func(*doc.N
 				key = n.Keys[i]
 			}
 			kn := &doc.Node{Kind: doc.String, Value: key, Parent: n, Index: i}
-			out = append(out, target{node: kn, path: appendPath(m.Path, key), id: targetID(n.Children[i], true)})
+			out = append(out, target{node: kn, path: appendPath(m.Path, key), idNode: kn, idKey: true})
 		}
 	case t.fieldPath != nil:
 		ms, err := t.fieldPath.Eval(n, jsonpath.Options{Deref: deref, MaxResults: l.opts.MaxResults, Context: l.ctx})
@@ -361,66 +360,89 @@ func (l *linter) targets(t *Then, m jsonpath.Match, mid int64, deref func(*doc.N
 			return nil, fmt.Errorf("field %q: %w", t.Field, err)
 		}
 		for _, fm := range ms {
-			out = append(out, target{node: fm.Node, path: appendPath(m.Path, fm.Path...), id: targetID(fm.Node, fm.IsKey)})
+			out = append(out, target{node: fm.Node, path: appendPath(m.Path, fm.Path...), idNode: fm.Node, idKey: fm.IsKey})
 		}
 	default:
-		cur := n
-		for _, seg := range t.fieldSegs {
-			if cur == nil {
-				break
-			}
-			switch cur.Kind {
-			case doc.Object:
-				cur = cur.Get(seg)
-			case doc.Array:
-				i, err := strconv.Atoi(seg)
-				if err != nil {
-					cur = nil
-				} else {
-					cur = cur.Item(i)
-				}
-			default:
-				cur = nil
-			}
-			if cur != nil && deref != nil {
-				cur = deref(cur)
-			}
-		}
-		out = append(out, target{node: cur, path: appendPath(m.Path, t.fieldSegs...), id: mid})
+		out = append(out, fieldTarget(t, m, deref))
 	}
 	if len(out) == 0 {
-		out = append(out, target{path: m.Path, id: mid})
+		out = append(out, target{path: m.Path, idNode: m.Node, idKey: m.IsKey})
 	}
 	return out, nil
 }
 
-func (l *linter) runThen(r *Rule, t *Then, m jsonpath.Match, mid int64, deref func(*doc.Node) *doc.Node) error {
-	ts, err := l.targets(t, m, mid, deref)
+// fieldTarget follows a property-path field (a.b[0]) from a match.
+func fieldTarget(t *Then, m jsonpath.Match, deref func(*doc.Node) *doc.Node) target {
+	cur := m.Node
+	for _, seg := range t.fieldSegs {
+		if cur == nil {
+			break
+		}
+		switch cur.Kind {
+		case doc.Object:
+			cur = cur.Get(seg)
+		case doc.Array:
+			i, err := strconv.Atoi(seg)
+			if err != nil {
+				cur = nil
+			} else {
+				cur = cur.Item(i)
+			}
+		default:
+			cur = nil
+		}
+		if cur != nil && deref != nil {
+			cur = deref(cur)
+		}
+	}
+	return target{node: cur, path: appendPath(m.Path, t.fieldSegs...), idNode: m.Node, idKey: m.IsKey}
+}
+
+func (l *linter) runThen(r *Rule, t *Then, m jsonpath.Match, deref func(*doc.Node) *doc.Node) error {
+	n := m.Node
+	isObj := n != nil && (n.Kind == doc.Object || n.Kind == doc.Array) && !m.IsKey
+	// One value to check, the common case: no slice to allocate.
+	switch {
+	case t.Field == "" || !isObj:
+		l.check(r, t, target{node: n, path: m.Path, idNode: n, idKey: m.IsKey})
+		return nil
+	case t.Field != "@key" && t.fieldPath == nil:
+		l.check(r, t, fieldTarget(t, m, deref))
+		return nil
+	}
+	ts, err := l.targets(t, m, deref)
 	if err != nil {
 		return err
 	}
 	for _, tg := range ts {
-		c := &Call{Target: tg.node, Opts: t.opts, Path: tg.path, Doc: l.doc, Formats: l.formats, Resolved: r.Resolved, Rule: r, lint: l}
-		failed := false
-		for _, res := range t.fn.run(c) {
-			p := res.Path
-			if p == nil {
-				p = tg.path
-			}
-			if l.report(r, p, res.Message) {
-				failed = true
-			}
-		}
-		if l.marks != nil {
-			l.marks.count(tg.id, failed)
-		}
+		l.check(r, t, tg)
 	}
 	return nil
 }
 
+// check calls a then's function on one value, reports what it finds and
+// counts the target.
+func (l *linter) check(r *Rule, t *Then, tg target) {
+	c := &Call{Target: tg.node, Opts: t.opts, Path: tg.path, Doc: l.doc, Formats: l.formats, Resolved: r.Resolved, Rule: r, lint: l}
+	failed := false
+	for _, res := range t.fn.run(c) {
+		p := res.Path
+		if p == nil {
+			p = tg.path
+		}
+		if l.report(r, p, res.Message) {
+			failed = true
+		}
+	}
+	if l.marks != nil {
+		l.marks.count(targetID(tg.idNode, tg.idKey), failed)
+	}
+}
+
 // targetID identifies a target by where it is written: 2×ID for a value,
-// 2×ID+1 for the key it sits under. -1 means it cannot be identified (a
-// node made outside the document) and is counted each time it is seen.
+// 2×ID+1 for the key it sits under. Below 2 means it cannot be identified
+// (no node, or one made outside the document) and is counted each time it
+// is seen.
 func targetID(n *doc.Node, isKey bool) int64 {
 	if n == nil {
 		return -1
@@ -432,23 +454,17 @@ func targetID(n *doc.Node, isKey bool) int64 {
 		if p == nil || n.Index < 0 || n.Index >= len(p.Children) {
 			return -1
 		}
-		n = p.Children[n.Index]
-		if n.ID == 0 {
-			return -1
-		}
-		return 2*int64(n.ID) + 1
-	}
-	if n.ID == 0 {
-		return -1
+		return 2*int64(p.Children[n.Index].ID) + 1
 	}
 	return 2 * int64(n.ID)
 }
 
 // targetMarks counts one rule's targets, each once: two bits per target
 // id (seen, failed) in slices sized to the document and reused across the
-// rules a worker runs.
+// rules a worker runs; reset clears only the words a rule touched.
 type targetMarks struct {
 	seen, failed []uint64
+	dirty        []int32
 	stats        RuleStats
 }
 
@@ -458,7 +474,7 @@ func newTargetMarks(size int) *targetMarks {
 }
 
 func (m *targetMarks) count(id int64, failed bool) {
-	if id < 0 || int(id>>6) >= len(m.seen) {
+	if id < 2 || int(id>>6) >= len(m.seen) {
 		m.stats.Targets++
 		if failed {
 			m.stats.Failed++
@@ -466,8 +482,11 @@ func (m *targetMarks) count(id int64, failed bool) {
 		return
 	}
 	w, bit := id>>6, uint64(1)<<(id&63)
-	if m.seen[w]&bit == 0 {
-		m.seen[w] |= bit
+	if s := m.seen[w]; s&bit == 0 {
+		if s == 0 {
+			m.dirty = append(m.dirty, int32(w))
+		}
+		m.seen[w] = s | bit
 		m.stats.Targets++
 	}
 	if failed && m.failed[w]&bit == 0 {
@@ -478,10 +497,10 @@ func (m *targetMarks) count(id int64, failed bool) {
 
 // reset clears the marks for the next rule.
 func (m *targetMarks) reset() {
-	if m.stats.Targets > 0 {
-		clear(m.seen)
-		clear(m.failed)
+	for _, w := range m.dirty {
+		m.seen[w], m.failed[w] = 0, 0
 	}
+	m.dirty = m.dirty[:0]
 	m.stats = RuleStats{}
 }
 

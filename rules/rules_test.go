@@ -251,6 +251,11 @@ func TestLoadErrors(t *testing.T) {
 		{"bad category", "rules:\n  r:\n    given: $\n    then: {function: truthy}\n    x-steward-category: fun\n", "x-steward-category", 5},
 		{"missing then", "rules:\n  r:\n    given: $\n", "has no then", 3},
 		{"bad extends mode", "extends: [[spectral:oas, most]]\n", "unknown extends mode", 1},
+		{"category weights not an object", "x-steward-category-weights: 2\n", "x-steward-category-weights must be an object from categories to weights", 1},
+		{"unknown category weight", "x-steward-category-weights:\n  security: 2\n  fun: 1\n", `unknown category "fun": want security, design, documentation, performance, governance`, 3},
+		{"zero category weight", "x-steward-category-weights:\n  design: 0\n", "the weight of category design must be a positive number, got 0", 2},
+		{"negative category weight", "x-steward-category-weights: {governance: -1}\n", "the weight of category governance must be a positive number, got -1", 1},
+		{"text category weight", "x-steward-category-weights: {security: high}\n", `the weight of category security must be a positive number, got "high"`, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -496,5 +501,41 @@ func TestRuleErrorHasNoStats(t *testing.T) {
 	}
 	if _, ok := rep.Stats["all"]; ok || len(rep.RuleErrors) != 1 {
 		t.Errorf("stats %v, rule errors %v", rep.Stats, rep.RuleErrors)
+	}
+}
+
+func TestCategoryWeights(t *testing.T) {
+	rs, err := Builtin("steward:recommended")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[Category]float64{Security: 2, Design: 1, Documentation: 1, Performance: 1, Governance: 1}
+	if fmt.Sprint(rs.CategoryWeights) != fmt.Sprint(want) {
+		t.Errorf("steward:recommended weights %v, want %v", rs.CategoryWeights, want)
+	}
+	// Extending inherits them; the ruleset's own entries replace its
+	// parent's one category at a time, whatever the extends mode.
+	for _, ext := range []string{"steward:recommended", "[[steward:recommended, off]]"} {
+		rs, err = Parse([]byte("extends: "+ext+"\nx-steward-category-weights: {security: 3, performance: 0.5}\n"), "r.yaml", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = map[Category]float64{Security: 3, Design: 1, Documentation: 1, Performance: 0.5, Governance: 1}
+		if fmt.Sprint(rs.CategoryWeights) != fmt.Sprint(want) {
+			t.Errorf("extends %s: weights %v, want %v", ext, rs.CategoryWeights, want)
+		}
+	}
+	// JSON rulesets say the same; a ruleset without any has none.
+	rs, err = Parse([]byte(`{"x-steward-category-weights": {"design": 2}}`), "r.json", nil)
+	if err != nil || rs.CategoryWeights[Design] != 2 || len(rs.CategoryWeights) != 1 {
+		t.Errorf("json: %v %v", rs, err)
+	}
+	if rs, err = Builtin("spectral:oas"); err != nil || rs.CategoryWeights != nil {
+		t.Errorf("spectral:oas weights %v (%v), want none", rs.CategoryWeights, err)
+	}
+	// An error names the file, position and path.
+	_, err = Parse([]byte("x-steward-category-weights:\n  security: 2\n  fun: 1\n"), "std.yaml", nil)
+	if err == nil || err.Error() != `std.yaml:3:3: x-steward-category-weights.fun: unknown category "fun": want security, design, documentation, performance, governance` {
+		t.Errorf("error %v", err)
 	}
 }

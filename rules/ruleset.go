@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"path"
 	"regexp"
 	"strings"
@@ -20,6 +21,12 @@ type Ruleset struct {
 	Formats          []Format
 	// Rules holds every rule, enabled or not, in definition order.
 	Rules []*Rule
+	// CategoryWeights is how much each category counts in a scorecard's
+	// overall score (x-steward-category-weights); a category not listed
+	// counts 1. Weights are inherited through extends, a ruleset's own
+	// entries replacing its parents' one category at a time. Nil when no
+	// ruleset in the chain sets any.
+	CategoryWeights map[Category]float64
 
 	byName    map[string]*Rule
 	aliases   map[string]*alias
@@ -221,6 +228,11 @@ func (b *builder) build(root *doc.Node) error {
 			return err
 		}
 	}
+	if cw := root.Get(categoryWeightsKey); cw != nil {
+		if err := b.categoryWeights(cw); err != nil {
+			return err
+		}
+	}
 	if al := root.Get("aliases"); al != nil {
 		if err := b.aliases(al, b.rs.aliases); err != nil {
 			return err
@@ -240,6 +252,35 @@ func (b *builder) build(root *doc.Node) error {
 		if err := b.overrides(ov); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// categoryWeightsKey is the top-level property that weighs categories.
+const categoryWeightsKey = "x-steward-category-weights"
+
+// categoryWeights reads x-steward-category-weights: an object from known
+// categories to positive numbers. Its entries replace inherited ones.
+func (b *builder) categoryWeights(n *doc.Node) error {
+	if n.Kind != doc.Object {
+		return b.errAt(n, "%s must be an object from categories to weights, such as {security: 2, design: 1}, got %s", categoryWeightsKey, describe(n))
+	}
+	for i, k := range n.Keys {
+		v := n.Children[i]
+		if !validCategory(k) {
+			e := b.errAt(v, "unknown category %q: want %s", k, categoryList).(*LoadError)
+			if v.KeyPos.Line > 0 {
+				e.Pos = v.KeyPos
+			}
+			return e
+		}
+		if v.Kind != doc.Number || !(v.Num > 0) || math.IsInf(v.Num, 0) {
+			return b.errAt(v, "the weight of category %s must be a positive number, got %s", k, describe(v))
+		}
+		if b.rs.CategoryWeights == nil {
+			b.rs.CategoryWeights = map[Category]float64{}
+		}
+		b.rs.CategoryWeights[Category(k)] = v.Num
 	}
 	return nil
 }
@@ -357,6 +398,12 @@ func (b *builder) inherit(parent *Ruleset, mode string) {
 		b.putRule(&c)
 	}
 	b.rs.overrides = append(b.rs.overrides, parent.overrides...)
+	for c, w := range parent.CategoryWeights {
+		if b.rs.CategoryWeights == nil {
+			b.rs.CategoryWeights = map[Category]float64{}
+		}
+		b.rs.CategoryWeights[c] = w
+	}
 	if b.rs.DocumentationURL == "" {
 		b.rs.DocumentationURL = parent.DocumentationURL
 	}
@@ -554,7 +601,7 @@ func (b *builder) ruleEntry(name string, n *doc.Node, into map[string]*Rule, ali
 	}
 	if c := n.Get("x-steward-category"); c != nil {
 		if c.Kind != doc.String || !validCategory(c.Value) {
-			return b.errAt(c, "x-steward-category must be one of security, design, documentation, performance, governance")
+			return b.errAt(c, "x-steward-category must be one of %s", categoryList)
 		}
 		r.Category = Category(c.Value)
 	}

@@ -81,6 +81,9 @@ const (
 	Governance    Category = "governance"
 )
 
+// categoryList names the categories for error messages.
+const categoryList = "security, design, documentation, performance, governance"
+
 func validCategory(c string) bool {
 	switch Category(c) {
 	case Security, Design, Documentation, Performance, Governance:

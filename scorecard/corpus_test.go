@@ -16,6 +16,23 @@ const corpusDir = "../../shared/corpus"
 // TestRecommendedOnCorpus scores real specs with Steward's default
 // standard. The grades are pinned: a change to a rule, a weight or the
 // scoring that moves them must be deliberate, and this test says so.
+//
+// Last moved by per-target scoring (the issue's "the share of its targets
+// that pass"). Before, with every rule passing or failing whole and all
+// categories equal, the grades were: petstore 3.0 D (62), train-travel
+// C (76), petstore 2.0 D (63), linode D (60), accessanalyzer D (66).
+// Three things moved them:
+//   - A failing rule now earns the share of its targets that pass: linode's
+//     documentation goes from 70 to 89 because oas3-valid-schema-example
+//     (weight 3) fails on 58 of the 865 schema examples it checks, not on
+//     the whole API.
+//   - A rule with nothing to check is not applicable instead of a pass that
+//     earned full credit: petstore 3.0's performance falls from 21 to 2,
+//     because owasp:api4:2023-rate-limit-retry-after (weight 2) has no 429
+//     response to check and used to be its only passing rule.
+//   - steward:recommended weighs security 2 in the overall score
+//     (x-steward-category-weights); with equal weights the new grades would
+//     be D (60), B (80), D (63), D (64), D (63).
 func TestRecommendedOnCorpus(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(corpusDir, "specs")); err != nil {
 		t.Skipf("corpus not available: %v", err)
@@ -30,16 +47,16 @@ func TestRecommendedOnCorpus(t *testing.T) {
 		summary string
 		cats    map[rules.Category]int
 	}{
-		{"readme-oas30__petstore.json", "D (62/100)", map[rules.Category]int{
-			rules.Security: 45, rules.Design: 89, rules.Documentation: 82, rules.Performance: 21, rules.Governance: 72}},
-		{"readme-oas31__train-travel.json", "C (76/100)", map[rules.Category]int{
-			rules.Security: 94, rules.Design: 98, rules.Documentation: 100, rules.Performance: 47, rules.Governance: 44}},
-		{"readme-oas20__petstore.json", "D (63/100)", map[rules.Category]int{
-			rules.Security: 65, rules.Design: 90, rules.Documentation: 83, rules.Performance: 0, rules.Governance: 78}},
-		{"linode.com.json", "D (60/100)", map[rules.Category]int{
-			rules.Security: 78, rules.Design: 60, rules.Documentation: 70, rules.Performance: 21, rules.Governance: 72}},
-		{"amazonaws.com__accessanalyzer.yaml", "D (66/100)", map[rules.Category]int{
-			rules.Security: 71, rules.Design: 94, rules.Documentation: 94, rules.Performance: 36, rules.Governance: 33}},
+		{"readme-oas30__petstore.json", "F (58/100)", map[rules.Category]int{
+			rules.Security: 48, rules.Design: 94, rules.Documentation: 85, rules.Performance: 2, rules.Governance: 72}},
+		{"readme-oas31__train-travel.json", "B (82/100)", map[rules.Category]int{
+			rules.Security: 93, rules.Design: 99, rules.Documentation: 100, rules.Performance: 66, rules.Governance: 44}},
+		{"readme-oas20__petstore.json", "D (61/100)", map[rules.Category]int{
+			rules.Security: 52, rules.Design: 94, rules.Documentation: 87, rules.Performance: 3, rules.Governance: 78}},
+		{"linode.com.json", "D (67/100)", map[rules.Category]int{
+			rules.Security: 84, rules.Design: 70, rules.Documentation: 89, rules.Performance: 4, rules.Governance: 72}},
+		{"amazonaws.com__accessanalyzer.yaml", "D (67/100)", map[rules.Category]int{
+			rules.Security: 83, rules.Design: 94, rules.Documentation: 82, rules.Performance: 24, rules.Governance: 33}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.spec, func(t *testing.T) {

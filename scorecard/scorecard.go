@@ -6,25 +6,39 @@
 // How a score is computed, in the words a person reading a scorecard gets:
 //
 //   - Every rule the standard enables, and that applies to the spec's
-//     format, has one result: pass (no finding), fail (one finding or
-//     more), error (the rule could not be evaluated) or waived.
+//     format, has one result: pass (it checked something and found no
+//     problem), fail (one finding or more), not applicable (there was
+//     nothing for it to check), error (the rule could not be evaluated) or
+//     waived.
+//   - A rule checks targets: the things it looks at one by one, such as
+//     the operations of the spec for "operations have a description", or
+//     its paths for "paths are kebab-case". A target fails when the rule
+//     finds a problem with it; a thing written once and used in several
+//     places (a shared schema) is one target. The result says how many
+//     fail: "3 of 100 fail".
 //   - A rule counts with its weight (x-steward-weight, 1 by default)
 //     times its severity: an error-level rule counts fully, a warning half,
 //     info a quarter; hints are shown but count for nothing.
-//   - A rule passes or fails as a whole: ten findings fail it no more than
-//     one does, so a score reads as "the share of checks met".
-//   - A rule that could not be evaluated counts as failed: a check that did
+//   - A rule earns that weight times the share of its targets that pass:
+//     when 3 of 100 operations lack a description, the rule earns 97% of
+//     its weight and costs its category 3% of it, not all of it. How many
+//     findings a failed target has does not matter.
+//   - A rule with nothing to check (a rule about OAuth flows on an API
+//     without OAuth) is not applicable: shown as such, not scored, so it
+//     neither helps nor hurts.
+//   - A rule that could not be evaluated earns nothing: a check that did
 //     not run never earns credit. Its result says it was an error, not a
 //     finding.
 //   - Waived rules are shown with their waiver and not scored; an expired
 //     waiver no longer applies.
-//   - A category's score is 100 × (weight of passed rules) / (weight of
-//     scored rules), truncated to a whole number. A category with nothing
-//     to score has no score.
+//   - A category's score is 100 × (what its rules earned) / (their
+//     weights), truncated to a whole number. A category with nothing to
+//     score has no score.
 //   - The overall score is the mean of the categories that have a score,
-//     each counting as its weight in the standard (all equal by default),
-//     truncated; the grade follows from it: A 90+, B 80+, C 70+, D 60+, F
-//     below.
+//     each counting as its weight in the standard
+//     (x-steward-category-weights in the ruleset; 1 for a category it does
+//     not list), truncated; the grade follows from it: A 90+, B 80+, C 70+,
+//     D 60+, F below.
 //   - When the lint did not finish (it timed out), the scorecard is marked
 //     incomplete and has no scores and no grade: "not scored: evaluation
 //     timed out". Rules with findings are shown as failed; the others as
@@ -79,9 +93,15 @@ type Standard struct {
 }
 
 // StandardOf describes a loaded ruleset as a standard, keeping the rules
-// it enables.
+// it enables and its category weights (x-steward-category-weights).
 func StandardOf(name, version string, rs *rules.Ruleset) Standard {
 	s := Standard{Name: name, Version: version}
+	if len(rs.CategoryWeights) > 0 {
+		s.CategoryWeights = make(map[rules.Category]float64, len(rs.CategoryWeights))
+		for c, w := range rs.CategoryWeights {
+			s.CategoryWeights[c] = w
+		}
+	}
 	for _, r := range rs.Rules {
 		if !r.Enabled() {
 			continue
@@ -120,9 +140,15 @@ type Status string
 
 // The results a rule can have.
 const (
+	// Pass: the rule had targets and none of them has a finding.
 	Pass Status = "pass"
+	// Fail: at least one target has a finding; the rule earns the share
+	// of its targets that pass.
 	Fail Status = "fail"
-	// Error: the rule could not be evaluated; it counts as failed.
+	// NotApplicable: the rule had nothing to check in this spec; shown,
+	// not scored.
+	NotApplicable Status = "not applicable"
+	// Error: the rule could not be evaluated; it earns nothing.
 	Error Status = "error"
 	// Waived: shown with its waiver, not scored.
 	Waived Status = "waived"
@@ -178,8 +204,19 @@ type RuleResult struct {
 	Severity    rules.Severity
 	// Weight is what the rule counts for in its category: its weight
 	// times its severity's factor (see SeverityFactor).
-	Weight   float64
-	Status   Status
+	Weight float64
+	Status Status
+	// Targets is how many things the rule checked in the spec (its
+	// operations, paths, schemas: see rules.RuleStats) and FailedTargets
+	// how many of them have a finding, so a page can say "3 of 100
+	// fail". Both are 0 when the rule was not evaluated (an error, or a
+	// lint that stopped before it ran) and when the lint report does not
+	// count targets (the rule then passes or fails as a whole).
+	Targets, FailedTargets int
+	// Credit is what the rule earns towards its category when it is
+	// scored (see Scored): Weight × (targets that pass / Targets) for a
+	// pass or a fail, 0 for an error.
+	Credit   float64
 	Findings int
 	// Evidence holds the first MaxEvidence findings, in source order.
 	Evidence []Evidence
@@ -189,6 +226,9 @@ type RuleResult struct {
 	Waiver           *Waiver
 	HowToFix         string
 	DocumentationURL string
+	// GraceUntil is set while the rule is new in the standard and within
+	// its grace period: shown as a warning, not scored (see Grace).
+	GraceUntil *time.Time `json:",omitempty"`
 }
 
 // Scored reports whether the result counts towards its category's score.
@@ -203,10 +243,11 @@ type CategoryScore struct {
 	// then 0 and means nothing.
 	HasScore bool
 	Score    int
-	// PassedWeight and ScoredWeight are the two sums the score divides.
-	PassedWeight, ScoredWeight float64
-	Passed, Failed, Errors     int
-	Waived                     int
+	// Credit and ScoredWeight are the two sums the score divides: what
+	// the scored rules earned and what they could have earned.
+	Credit, ScoredWeight   float64
+	Passed, Failed, Errors int
+	Waived, NotApplicable  int
 }
 
 // Scorecard is the result of a standard on one spec revision.
@@ -301,6 +342,18 @@ func Compute(std Standard, rep *rules.Report, waivers []Waiver, now time.Time) S
 				EndLine: int(f.Range.End.Line), EndColumn: int(f.Range.End.Column),
 			})
 		}
+		// What the rule checked. A report that does not count targets
+		// (Stats nil: not made by rules.Lint) scores the rule as one
+		// target; findings the counts do not account for fail it whole.
+		st, counted := rep.Stats[r.Name]
+		if counted {
+			res.Targets, res.FailedTargets = st.Targets, st.Failed
+		} else if rep.Stats == nil {
+			st = rules.RuleStats{Targets: 1}
+		}
+		if len(fs) > 0 && st.Failed == 0 {
+			st = rules.RuleStats{Targets: max(st.Targets, 1), Failed: max(st.Targets, 1)}
+		}
 		switch msg, failed := ruleErr[r.Name]; {
 		case active[r.Name] != nil:
 			res.Status = Waived
@@ -308,12 +361,19 @@ func Compute(std Standard, rep *rules.Report, waivers []Waiver, now time.Time) S
 			res.Waiver = &w
 		case failed:
 			res.Status, res.Error = Error, msg
+			res.Targets, res.FailedTargets = 0, 0
 		case len(fs) > 0:
 			res.Status = Fail
+			res.Credit = res.Weight * float64(st.Targets-st.Failed) / float64(st.Targets)
 		case rep.Incomplete:
 			res.Status = NotEvaluated
+		case st.Targets == 0:
+			// Nothing to check, or a complete lint that did not run the
+			// rule on this spec (an override turned it off for this file).
+			res.Status = NotApplicable
 		default:
 			res.Status = Pass
+			res.Credit = res.Weight
 		}
 		sc.Rules = append(sc.Rules, res)
 	}
@@ -344,16 +404,16 @@ func Compute(std Standard, rep *rules.Report, waivers []Waiver, now time.Time) S
 				cs.Errors++
 			case Waived:
 				cs.Waived++
+			case NotApplicable:
+				cs.NotApplicable++
 			}
 			if r.Scored() {
 				cs.ScoredWeight += r.Weight
-				if r.Status == Pass {
-					cs.PassedWeight += r.Weight
-				}
+				cs.Credit += r.Credit
 			}
 		}
 		if cs.ScoredWeight > 0 && !sc.Incomplete {
-			exact := 100 * cs.PassedWeight / cs.ScoredWeight
+			exact := 100 * cs.Credit / cs.ScoredWeight
 			cs.HasScore, cs.Score = true, truncate(exact)
 			w := 1.0
 			if cw, ok := std.CategoryWeights[c]; ok {

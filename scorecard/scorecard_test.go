@@ -1,8 +1,10 @@
 package scorecard
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -36,6 +38,10 @@ func TestGradeFor(t *testing.T) {
 	}
 }
 
+// TestCompute covers results, waivers, errors, timeouts and formats. Its
+// reports are written by hand without target counts (Report.Stats nil), so
+// every rule counts as one target and passes or fails whole; partial
+// credit is TestRuleCredit's.
 func TestCompute(t *testing.T) {
 	std := Standard{Name: "std", Version: "1", Rules: []Rule{
 		rule("sec-a", rules.Security, rules.Error, 1),
@@ -193,5 +199,192 @@ func TestComputeDetails(t *testing.T) {
 	sc = Compute(std, rep, []Waiver{{Rule: "a"}, {Rule: "b"}}, now)
 	if sc.HasScore || sc.Summary != NotScoredEmpty || sc.Grade != NoGrade {
 		t.Errorf("all waived: %+v", sc)
+	}
+}
+
+// stats builds a report's target counts: name, targets, failed, ...
+func stats(kv ...any) map[string]rules.RuleStats {
+	out := map[string]rules.RuleStats{}
+	for i := 0; i+2 < len(kv); i += 3 {
+		out[kv[i].(string)] = rules.RuleStats{Targets: kv[i+1].(int), Failed: kv[i+2].(int)}
+	}
+	return out
+}
+
+// TestRuleCredit: a rule earns weight × severity factor × the share of its
+// targets that pass; a rule with no target is not applicable.
+func TestRuleCredit(t *testing.T) {
+	tests := []struct {
+		name     string
+		rules    []Rule
+		report   *rules.Report
+		rule     string // the rule whose result is checked
+		status   Status
+		credit   float64
+		targets  int
+		failed   int
+		category int // its category's score; -1: no score
+	}{
+		{
+			// The issue's example: 3 of 100 operations without a
+			// description cost 3% of the rule's weight, not all of it.
+			name:   "3 of 100 targets fail: the rule earns 97% of its weight",
+			rules:  []Rule{rule("operation-description", rules.Documentation, rules.Error, 1)},
+			report: &rules.Report{Formats: oas3(), Findings: findings("operation-description", 3), Stats: stats("operation-description", 100, 3)},
+			rule:   "operation-description", status: Fail, credit: 0.97, targets: 100, failed: 3, category: 97,
+		},
+		{
+			// Next to a passing rule of the same weight: (0.97 + 1) / 2.
+			name: "the cost is 3% of that rule's weight, not of the category",
+			rules: []Rule{rule("operation-description", rules.Documentation, rules.Error, 1),
+				rule("info-description", rules.Documentation, rules.Error, 1)},
+			report: &rules.Report{Formats: oas3(), Findings: findings("operation-description", 3),
+				Stats: stats("operation-description", 100, 3, "info-description", 1, 0)},
+			rule: "operation-description", status: Fail, credit: 0.97, targets: 100, failed: 3, category: 98,
+		},
+		{
+			name:   "failed targets count, not findings",
+			rules:  []Rule{rule("r", rules.Design, rules.Error, 4)},
+			report: &rules.Report{Formats: oas3(), Findings: findings("r", 30), Stats: stats("r", 10, 5)},
+			rule:   "r", status: Fail, credit: 2, targets: 10, failed: 5, category: 50,
+		},
+		{
+			// weight 2 × 0.5 (warn) × 3/4.
+			name:   "severity scales the weight",
+			rules:  []Rule{rule("r", rules.Design, rules.Warn, 2)},
+			report: &rules.Report{Formats: oas3(), Findings: findings("r", 1), Stats: stats("r", 4, 1)},
+			rule:   "r", status: Fail, credit: 0.75, targets: 4, failed: 1, category: 75,
+		},
+		{
+			name:   "every target fails: no credit",
+			rules:  []Rule{rule("r", rules.Design, rules.Error, 1)},
+			report: &rules.Report{Formats: oas3(), Findings: findings("r", 2), Stats: stats("r", 2, 2)},
+			rule:   "r", status: Fail, credit: 0, targets: 2, failed: 2, category: 0,
+		},
+		{
+			name:   "no target fails: full credit",
+			rules:  []Rule{rule("r", rules.Design, rules.Error, 1)},
+			report: &rules.Report{Formats: oas3(), Stats: stats("r", 7, 0)},
+			rule:   "r", status: Pass, credit: 1, targets: 7, category: 100,
+		},
+		{
+			name: "nothing to check: not applicable, not scored",
+			rules: []Rule{rule("oauth-flows", rules.Security, rules.Error, 5),
+				rule("https", rules.Security, rules.Error, 1)},
+			report: &rules.Report{Formats: oas3(), Findings: findings("https", 1), Stats: stats("oauth-flows", 0, 0, "https", 1, 1)},
+			// Only https is scored: 0/1, not 5/6.
+			rule: "oauth-flows", status: NotApplicable, credit: 0, category: 0,
+		},
+		{
+			name:   "a category of not-applicable rules has no score",
+			rules:  []Rule{rule("r", rules.Performance, rules.Error, 1)},
+			report: &rules.Report{Formats: oas3(), Stats: stats("r", 0, 0)},
+			rule:   "r", status: NotApplicable, category: -1,
+		},
+		{
+			// The lint counted targets but did not run this rule on the
+			// spec (an override turned it off for the file).
+			name:   "a rule the lint did not count is not applicable",
+			rules:  []Rule{rule("r", rules.Design, rules.Error, 1), rule("s", rules.Design, rules.Error, 1)},
+			report: &rules.Report{Formats: oas3(), Stats: stats("s", 3, 0)},
+			rule:   "r", status: NotApplicable, category: 100,
+		},
+		{
+			name:   "a rule in error earns nothing and shows no counts",
+			rules:  []Rule{rule("r", rules.Design, rules.Error, 1)},
+			report: &rules.Report{Formats: oas3(), RuleErrors: []rules.RuleError{{Rule: "r", Err: errors.New("boom")}}, Stats: stats()},
+			rule:   "r", status: Error, credit: 0, category: 0,
+		},
+		{
+			name:   "a hint is shown with its counts, not scored",
+			rules:  []Rule{rule("r", rules.Design, rules.Hint, 1)},
+			report: &rules.Report{Formats: oas3(), Findings: findings("r", 1), Stats: stats("r", 4, 1)},
+			rule:   "r", status: Fail, credit: 0, targets: 4, failed: 1, category: -1,
+		},
+		{
+			name:   "without target counts a rule fails whole",
+			rules:  []Rule{rule("r", rules.Design, rules.Error, 1)},
+			report: &rules.Report{Formats: oas3(), Findings: findings("r", 1)},
+			rule:   "r", status: Fail, credit: 0, category: 0,
+		},
+		{
+			name:   "without target counts a rule without findings passes",
+			rules:  []Rule{rule("r", rules.Design, rules.Error, 1)},
+			report: &rules.Report{Formats: oas3()},
+			rule:   "r", status: Pass, credit: 1, category: 100,
+		},
+		{
+			name:   "a timed-out lint shows counts but scores nothing",
+			rules:  []Rule{rule("r", rules.Design, rules.Error, 1), rule("s", rules.Design, rules.Error, 1)},
+			report: &rules.Report{Formats: oas3(), Incomplete: true, Findings: findings("r", 1), Stats: stats("r", 4, 1, "s", 0, 0)},
+			rule:   "r", status: Fail, credit: 0.75, targets: 4, failed: 1, category: -1,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := Compute(Standard{Rules: tc.rules}, tc.report, nil, now)
+			var got *RuleResult
+			for i := range sc.Rules {
+				if sc.Rules[i].Rule == tc.rule {
+					got = &sc.Rules[i]
+				}
+			}
+			if got == nil {
+				t.Fatalf("no result for %s", tc.rule)
+			}
+			if got.Status != tc.status || math.Abs(got.Credit-tc.credit) > 1e-9 || got.Targets != tc.targets || got.FailedTargets != tc.failed {
+				t.Errorf("result %s, credit %v, %d of %d targets fail; want %s, %v, %d of %d",
+					got.Status, got.Credit, got.FailedTargets, got.Targets, tc.status, tc.credit, tc.failed, tc.targets)
+			}
+			for _, cs := range sc.Categories {
+				if cs.Category != got.Category {
+					continue
+				}
+				if tc.category < 0 && cs.HasScore || tc.category >= 0 && (!cs.HasScore || cs.Score != tc.category) {
+					t.Errorf("%s: score %d (has %v), want %d", cs.Category, cs.Score, cs.HasScore, tc.category)
+				}
+				if tc.status == NotApplicable && cs.NotApplicable == 0 {
+					t.Errorf("%s: not-applicable rules not counted: %+v", cs.Category, cs)
+				}
+			}
+		})
+	}
+}
+
+func TestStandardOfCategoryWeights(t *testing.T) {
+	rs, err := rules.Parse([]byte(`extends: [[steward:recommended, off]]
+x-steward-category-weights: {documentation: 3}
+rules:
+  r:
+    given: $.info
+    severity: error
+    then: {field: description, function: truthy}
+    x-steward-category: documentation
+  s:
+    given: $.info
+    severity: error
+    then: {field: contact, function: truthy}
+    x-steward-category: security
+`), "std.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	std := StandardOf("std", "1", rs)
+	want := map[rules.Category]float64{rules.Security: 2, rules.Design: 1, rules.Documentation: 3, rules.Performance: 1, rules.Governance: 1}
+	if fmt.Sprint(std.CategoryWeights) != fmt.Sprint(want) {
+		t.Errorf("weights %v, want %v", std.CategoryWeights, want)
+	}
+	std.CategoryWeights[rules.Design] = 9
+	if rs.CategoryWeights[rules.Design] != 1 {
+		t.Error("the standard shares the ruleset's map")
+	}
+	// documentation passes (100, weight 3), security fails (0, weight 2):
+	// 300 / 5.
+	rep, err := rs.LintBytes(context.Background(), []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1","description":"d"},"paths":{}}`), rules.LintOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc := Compute(StandardOf("std", "1", rs), rep, nil, now); sc.Summary != "D (60/100)" {
+		t.Errorf("summary %s, want D (60/100)", sc.Summary)
 	}
 }
