@@ -88,6 +88,24 @@ func (s *Server) routes(e *echo.Echo) {
 	// Governance.
 	ui.GET("/governance", s.showGovernancePage)
 
+	// Standards and waivers: anyone signed in reads the standard; governance
+	// leads write drafts, preview and publish them, and decide waivers,
+	// which members of an API's team request from its scorecard.
+	ui.GET("/standards", s.showStandardsPage)
+	ui.GET("/standards/:standard/versions/:number", s.showStandardVersionPage)
+	ui.GET("/standards/:standard/diff", s.showStandardDiffPage)
+	ui.POST("/standards/:standard/drafts", s.createStandardDraft)
+	ui.GET("/standards/:standard/draft", s.showStandardDraftPage)
+	ui.POST("/standards/:standard/draft", s.saveStandardDraft)
+	ui.POST("/standards/:standard/draft/delete", s.deleteStandardDraft)
+	ui.POST("/standards/:standard/draft/preview", s.startStandardPreview)
+	ui.GET("/standards/:standard/draft/preview", s.showStandardPreviewPage)
+	ui.POST("/standards/:standard/draft/publish", s.publishStandardDraft)
+	ui.POST("/apis/:api/versions/:version/waivers", s.requestWaiver)
+	ui.GET("/waivers", s.showWaiversPage)
+	ui.POST("/waivers/:id/approve", s.approveWaiver)
+	ui.POST("/waivers/:id/deny", s.denyWaiver)
+
 	// API tokens and the audit log.
 	ui.GET("/tokens", s.showTokensPage)
 	ui.POST("/tokens", s.createToken, limited)
@@ -120,6 +138,8 @@ func (s *Server) routes(e *echo.Echo) {
 	api.PUT("/apis/:api/versions/:version/spec", s.apiPutSpec)
 	api.GET("/apis/:api/versions/:version/revisions", s.apiListRevisions)
 	api.GET("/apis/:api/versions/:version/scorecard", s.apiGetScorecard)
+	api.GET("/standards/:standard", s.apiGetStandard)
+	api.PUT("/standards/:standard/draft", s.apiPutStandardDraft)
 	api.Any("/*", func(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound, "no such endpoint; see /api/v1/openapi.json")
 	})

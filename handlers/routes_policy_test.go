@@ -24,6 +24,8 @@ const (
 	member = "member" // member or owner of the API's team, or an admin
 	owner  = "owner"  // owner of the team, or an admin
 	admin  = "admin"  // admins only
+	// governance leads (and admins): standards and waivers
+	governance = "governance"
 )
 
 var routePolicy = map[string]string{
@@ -101,6 +103,24 @@ var routePolicy = map[string]string{
 	"PUT /api/v1/apis/:api/versions/:version/deployments/:env":    member,
 	"DELETE /api/v1/apis/:api/versions/:version/deployments/:env": member,
 	"PUT /api/v1/apis/:api/versions/:version/spec":                member,
+
+	// Standards and waivers.
+	"GET /standards": reader,
+	"GET /standards/:standard/versions/:number": reader,
+	"GET /standards/:standard/diff":             reader,
+	"POST /standards/:standard/drafts":          governance,
+	"GET /standards/:standard/draft":            governance,
+	"POST /standards/:standard/draft":           governance,
+	"POST /standards/:standard/draft/delete":    governance,
+	"POST /standards/:standard/draft/preview":   governance,
+	"GET /standards/:standard/draft/preview":    governance,
+	"POST /standards/:standard/draft/publish":   governance,
+	"POST /apis/:api/versions/:version/waivers": member,
+	"GET /waivers":                          governance,
+	"POST /waivers/:id/approve":             governance,
+	"POST /waivers/:id/deny":                governance,
+	"GET /api/v1/standards/:standard":       reader,
+	"PUT /api/v1/standards/:standard/draft": governance,
 }
 
 // roles are the people the table is checked for, least privileged first.
@@ -118,6 +138,8 @@ func allowed(rule, role string) bool {
 		return role == "owner" || role == "admin"
 	case admin:
 		return role == "admin"
+	case governance:
+		return role == "governance" || role == "admin"
 	}
 	panic("unknown rule " + rule)
 }
@@ -268,6 +290,7 @@ func (fx *fixtures) request(role, method, pattern string) *page {
 	path := strings.NewReplacer(
 		":api", "pets", ":version", "v1", ":team", "zoo", ":rev", "1", ":env", "prod",
 		":id", fmt.Sprint(fx.tokenID), ":user", fmt.Sprint(fx.memberID), "*", "app.css",
+		":standard", "organisation", ":number", "1",
 	).Replace(pattern)
 	if strings.HasSuffix(pattern, "/diff") {
 		path += "?from=1&to=2"

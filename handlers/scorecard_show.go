@@ -55,16 +55,26 @@ func (s *Server) latestScorecard(c echo.Context, v *models.VersionDetail) (*load
 }
 
 func (s *Server) showScorecardPage(c echo.Context) error {
-	ctx := c.Request().Context()
-	v, err := s.store.GetVersion(ctx, c.Param("api"), c.Param("version"))
+	v, err := s.store.GetVersion(c.Request().Context(), c.Param("api"), c.Param("version"))
 	if err != nil {
 		return err
 	}
+	p, err := s.scorecardPage(c, v, web.WaiverFormView{})
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, web.Scorecard(s.layout(c, "Scorecard of "+v.API.Name+" "+v.Name), p))
+}
+
+// scorecardPage builds v's scorecard page; form is a waiver request sent
+// back with its errors (waivers_request.go).
+func (s *Server) scorecardPage(c echo.Context, v *models.VersionDetail, form web.WaiverFormView) (web.ScorecardPage, error) {
+	ctx := c.Request().Context()
 	base := "/apis/" + v.API.Slug + "/versions/" + v.Name
 	p := web.ScorecardPage{Crumbs: versionCrumbs(v, "Scorecard"), Base: base, NoSpec: v.CurrentRevisionID == nil}
 	ls, err := s.latestScorecard(c, v)
 	if err != nil {
-		return err
+		return p, err
 	}
 	if ls != nil && !p.NoSpec {
 		sc := ls.card
@@ -76,7 +86,7 @@ func (s *Server) showScorecardPage(c echo.Context) error {
 		p.Rules = ruleViews(sc, base+"/revisions/"+strconv.Itoa(ls.revision))
 		hist, err := s.store.ScoreHistory(ctx, v.ID, scoreHistoryPoints)
 		if err != nil {
-			return err
+			return p, err
 		}
 		var points []web.ScorePoint
 		for _, h := range hist {
@@ -87,7 +97,7 @@ func (s *Server) showScorecardPage(c echo.Context) error {
 		p.HistoryPoints = len(points)
 		p.Chart = web.NewScoreChart(points, 640, 200)
 	}
-	return s.render(c, http.StatusOK, web.Scorecard(s.layout(c, "Scorecard of "+v.API.Name+" "+v.Name), p))
+	return p, s.addWaiverViews(c, v, &p, form)
 }
 
 // statusOrder puts what needs attention first.
@@ -110,6 +120,9 @@ func ruleViews(sc scorecard.Scorecard, revisionURL string) []web.RuleView {
 		}
 		if r.Waiver != nil {
 			rv.Waiver = r.Waiver.Reason
+		}
+		if r.GraceUntil != nil {
+			rv.Grace = r.GraceUntil.UTC().Format("2 Jan 2006")
 		}
 		for _, e := range r.Evidence {
 			ev := web.EvidenceView{Message: e.Message, Path: e.Path, Line: e.Line}

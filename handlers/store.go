@@ -14,6 +14,7 @@ type Store interface {
 	Readiness
 	Memberships
 	Scorecards
+	Standards // standards_store.go: drafts, previews, publishing, waivers
 	Overviews
 
 	ListTeams(ctx context.Context) ([]models.TeamSummary, error)

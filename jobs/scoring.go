@@ -93,6 +93,7 @@ func (j *Scoring) Run(ctx context.Context) error {
 		return fmt.Errorf("jobs: scoring: standard %s v%d does not load: %w", std.Slug, sv.Number, err)
 	}
 	standard := scorecard.StandardOf(std.Name, strconv.Itoa(sv.Number), rs)
+	grace := j.grace(ctx, sv, standard) // new rules spared until the effective date (preview.go)
 	scored := 0
 	for ctx.Err() == nil {
 		targets, err := j.Store.StaleScorecards(ctx, sv.ID, scoringBatch)
@@ -100,10 +101,17 @@ func (j *Scoring) Run(ctx context.Context) error {
 			return fmt.Errorf("jobs: scoring: %w", err)
 		}
 		if len(targets) == 0 {
+			// Same spec, same standard, yet a waiver or the end of a
+			// grace period changed what the score should be.
+			if targets, err = j.rescoreTargets(ctx, sv); err != nil {
+				return fmt.Errorf("jobs: scoring: %w", err)
+			}
+		}
+		if len(targets) == 0 {
 			break
 		}
 		for _, t := range targets {
-			if err := j.score(ctx, rs, standard, sv.ID, t); err != nil {
+			if err := j.score(ctx, rs, standard, grace, sv.ID, t); err != nil {
 				return err
 			}
 			scored++
@@ -134,7 +142,7 @@ func (j *Scoring) ruleset(sv *models.StandardVersion) (*rules.Ruleset, error) {
 
 // score lints one version's current spec and stores its scorecard. A spec
 // the engine cannot read gets a scorecard saying so, not a grade.
-func (j *Scoring) score(ctx context.Context, rs *rules.Ruleset, std scorecard.Standard, svID uint, t models.ScoringTarget) error {
+func (j *Scoring) score(ctx context.Context, rs *rules.Ruleset, std scorecard.Standard, grace scorecard.Grace, svID uint, t models.ScoringTarget) error {
 	rev, err := j.Store.RevisionByID(ctx, t.RevisionID)
 	if err != nil {
 		return fmt.Errorf("jobs: scoring %s/%s: %w", t.APISlug, t.Version, err)
@@ -163,6 +171,7 @@ func (j *Scoring) score(ctx context.Context, rs *rules.Ruleset, std scorecard.St
 		return ctx.Err() // shutting down: leave it stale for next time
 	}
 	now := time.Now().UTC()
+	std = grace.Apply(std, now)
 	var sc scorecard.Scorecard
 	status := "scored"
 	switch {
@@ -179,6 +188,7 @@ func (j *Scoring) score(ctx context.Context, rs *rules.Ruleset, std scorecard.St
 			status = "not_scored"
 		}
 	}
+	grace.Mark(&sc, now)
 	body, err := json.Marshal(sc)
 	if err != nil {
 		return fmt.Errorf("jobs: scoring: %w", err)

@@ -20,6 +20,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0002_search_and_audit", Migrate: migrateSearchAndAudit},
 		{ID: "0003_identity", Migrate: migrateIdentity},
 		{ID: "0004_standards", Migrate: migrateStandards},
+		{ID: "0005_standard_previews", Migrate: migrateStandardPreviews}, // models/standards_store.go
 	}
 }
 
