@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -109,8 +108,20 @@ func auditSummary(e models.AuditEvent) string {
 		return "removed a deployment"
 	case "spec.upload":
 		return "uploaded a spec revision"
+	case "team.member.set":
+		return "set a member's role"
+	case "team.member.remove":
+		return "removed a member"
+	case "team.group":
+		return "linked the team to an identity provider group"
+	case "waiver.request":
+		return "asked to waive a rule"
+	case "waiver.approve":
+		return "approved a waiver"
+	case "waiver.deny":
+		return "denied a waiver"
 	}
-	return fmt.Sprintf("did %s", e.Action)
+	return strings.ReplaceAll(e.Action, ".", " ")
 }
 
 // primaryVersion picks the version an API page lists endpoints for: the

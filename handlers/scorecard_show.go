@@ -101,7 +101,7 @@ func (s *Server) scorecardPage(c echo.Context, v *models.VersionDetail, form web
 }
 
 // statusOrder puts what needs attention first.
-var statusOrder = map[scorecard.Status]int{scorecard.Error: 0, scorecard.Fail: 1, scorecard.NotEvaluated: 2, scorecard.Waived: 3, scorecard.Pass: 4}
+var statusOrder = map[scorecard.Status]int{scorecard.Error: 0, scorecard.Fail: 1, scorecard.NotEvaluated: 2, scorecard.Waived: 3, scorecard.Pass: 4, scorecard.NotApplicable: 5}
 
 func ruleViews(sc scorecard.Scorecard, revisionURL string) []web.RuleView {
 	results := append([]scorecard.RuleResult(nil), sc.Rules...)
@@ -117,6 +117,7 @@ func ruleViews(sc scorecard.Scorecard, revisionURL string) []web.RuleView {
 		rv := web.RuleView{
 			Name: r.Rule, Description: r.Description, Category: string(r.Category), Severity: r.Severity.String(),
 			Status: string(r.Status), Findings: r.Findings, HowToFix: r.HowToFix, DocURL: r.DocumentationURL, Error: r.Error,
+			Targets: r.Targets, FailedTargets: r.FailedTargets,
 		}
 		if r.Waiver != nil {
 			rv.Waiver = r.Waiver.Reason
