@@ -68,7 +68,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready chan
 		return err
 	}
 	scoring := &jobs.Scoring{Store: store, Log: log}
-	deps := handlers.Deps{Store: store, Identities: store, Config: cfg, Log: log, Static: static.Files, DemoData: hasDemo, Scoring: scoring}
+	deps := handlers.Deps{Store: store, Identities: store, Config: cfg, Log: log, Static: static.Files, DemoData: hasDemo, Scoring: scoring, Background: ctx}
 	if !cfg.DevSignIn() {
 		deps.OIDC = identity.NewProvider(ctx, identity.Settings{
 			Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,

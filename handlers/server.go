@@ -36,6 +36,9 @@ type Deps struct {
 	// Scoring is told when a spec changes, so scorecards follow soon; nil
 	// leaves scoring to its schedule.
 	Scoring Kicker
+	// Background is the server's lifetime: work started by a request that
+	// outlives it (standard previews) stops when it ends. Nil means never.
+	Background context.Context
 }
 
 // Kicker starts background work soon without waiting for it.
@@ -55,6 +58,7 @@ type Server struct {
 	oidc       OIDC
 	parseSlots chan struct{} // bounds concurrent spec parses
 	scoring    Kicker
+	background context.Context
 }
 
 // New builds the Echo application with its middleware and routes.
@@ -66,7 +70,11 @@ func New(d Deps) (*echo.Echo, error) {
 		return nil, err
 	}
 	s := &Server{store: d.Store, cfg: d.Config, log: d.Log, demo: d.DemoData, specLimits: limits, assets: a, ids: d.Identities, oidc: d.OIDC,
-		parseSlots: make(chan struct{}, max(2, runtime.NumCPU())), scoring: d.Scoring}
+		parseSlots: make(chan struct{}, max(2, runtime.NumCPU())), scoring: d.Scoring,
+		background: d.Background}
+	if s.background == nil {
+		s.background = context.Background()
+	}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -60,7 +60,7 @@ func (s *Server) startStandardPreview(c echo.Context) error {
 func (s *Server) runPreview(id uint) {
 	job := &jobs.Preview{Store: s.store, Log: s.log}
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), previewMaxRun)
+		ctx, cancel := context.WithTimeout(s.background, previewMaxRun)
 		defer cancel()
 		defer func() {
 			if r := recover(); r != nil {
