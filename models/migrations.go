@@ -21,6 +21,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0003_identity", Migrate: migrateIdentity},
 		{ID: "0004_standards", Migrate: migrateStandards},
 		{ID: "0005_standard_previews", Migrate: migrateStandardPreviews}, // models/standards_store.go
+		{ID: "0006_scorecard_failures", Migrate: migrateScorecardFailures},
 	}
 }
 
@@ -347,4 +348,35 @@ func migrateStandards(tx *gorm.DB) error {
 		`ALTER TABLE apis ADD COLUMN grade VARCHAR(2) NOT NULL DEFAULT ''`,
 		`CREATE INDEX idx_apis_grade ON apis (grade)`,
 	)
+}
+
+// migrateScorecardFailures keeps each scorecard's failing rules in a table
+// of their own, so the overview and team pages aggregate them in SQL
+// instead of decoding every stored scorecard; existing scorecards are
+// backfilled from their stored results.
+func migrateScorecardFailures(tx *gorm.DB) error {
+	err := execAll(tx,
+		`CREATE TABLE scorecard_failures (
+			scorecard_id {{ref}} NOT NULL REFERENCES scorecards(id) ON DELETE CASCADE,
+			rule VARCHAR(200) NOT NULL,
+			category VARCHAR(40) NOT NULL,
+			findings INTEGER NOT NULL,
+			PRIMARY KEY (scorecard_id, rule))`,
+	)
+	if err != nil {
+		return err
+	}
+	var rows []struct {
+		ID     uint
+		Result string
+	}
+	if err := tx.Table("scorecards").Select("id, result").Order("id").Find(&rows).Error; err != nil {
+		return fmt.Errorf("backfill scorecard failures: %w", err)
+	}
+	for _, r := range rows {
+		if err := insertFailures(tx, r.ID, FailuresOf(r.Result)); err != nil {
+			return fmt.Errorf("backfill scorecard failures: %w", err)
+		}
+	}
+	return nil
 }

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
 	"time"
 )
@@ -34,21 +33,6 @@ type LatestScorecardsFilter struct {
 	TeamSlug string
 }
 
-// latestRows returns the newest scorecard of every scored version.
-func (s *Store) latestRows(ctx context.Context, f LatestScorecardsFilter) ([]ScorecardRow, error) {
-	q := s.db.WithContext(ctx).Table("scorecards").Select("scorecards.*").
-		Where("scorecards.id IN (SELECT MAX(id) FROM scorecards GROUP BY version_id)")
-	if f.TeamSlug != "" {
-		q = q.Joins("JOIN versions ON versions.id = scorecards.version_id").
-			Joins("JOIN apis ON apis.id = versions.api_id").
-			Joins("JOIN teams ON teams.id = apis.team_id").
-			Where("teams.slug = ?", f.TeamSlug)
-	}
-	var rows []ScorecardRow
-	err := q.Scan(&rows).Error
-	return rows, translate(err, "latest scorecards")
-}
-
 // ScoreSummary is the average score and the most failed rules over the
 // latest scorecards of a team's versions (or of every version).
 type ScoreSummary struct {
@@ -57,61 +41,36 @@ type ScoreSummary struct {
 	WorstRule []RuleFailures
 }
 
-// SummarizeScores reads the latest scorecards and aggregates them. The
-// rule results are decoded from each stored scorecard, so the figures are
-// those people see on the scorecard pages.
+// SummarizeScores aggregates the latest scorecards in SQL: the average
+// score and the rules failed by the most versions.
 func (s *Store) SummarizeScores(ctx context.Context, f LatestScorecardsFilter, topRules int) (*ScoreSummary, error) {
-	rows, err := s.latestRows(ctx, f)
+	latest := s.db.WithContext(ctx).Table("scorecards").Select("MAX(scorecards.id)").Group("scorecards.version_id")
+	if f.TeamSlug != "" {
+		latest = latest.Joins("JOIN versions ON versions.id = scorecards.version_id").
+			Joins("JOIN apis ON apis.id = versions.api_id").
+			Joins("JOIN teams ON teams.id = apis.team_id").
+			Where("teams.slug = ?", f.TeamSlug)
+	}
+	var agg struct {
+		Scored int
+		Total  int64
+	}
+	err := s.db.WithContext(ctx).Table("scorecards").
+		Select("COUNT(overall) AS scored, COALESCE(SUM(overall), 0) AS total").
+		Where("id IN (?)", latest).Scan(&agg).Error
 	if err != nil {
-		return nil, err
+		return nil, translate(err, "summarize scores")
 	}
-	sum := &ScoreSummary{}
-	total := 0
-	failures := map[string]*RuleFailures{}
-	for _, r := range rows {
-		if r.Overall != nil {
-			sum.Scored++
-			total += *r.Overall
-		}
-		var card struct {
-			Rules []struct {
-				Rule     string
-				Category string
-				Status   string
-				Findings int
-			}
-		}
-		if err := json.Unmarshal([]byte(r.Result), &card); err != nil {
-			continue // an unreadable row is skipped rather than failing the page
-		}
-		for _, rr := range card.Rules {
-			if rr.Status != "fail" {
-				continue
-			}
-			rf := failures[rr.Rule]
-			if rf == nil {
-				rf = &RuleFailures{Rule: rr.Rule, Category: rr.Category}
-				failures[rr.Rule] = rf
-			}
-			rf.Versions++
-			rf.Findings += rr.Findings
-		}
+	sum := &ScoreSummary{Scored: agg.Scored}
+	if agg.Scored > 0 {
+		sum.Average = int(agg.Total / int64(agg.Scored))
 	}
-	if sum.Scored > 0 {
-		sum.Average = total / sum.Scored
-	}
-	for _, rf := range failures {
-		sum.WorstRule = append(sum.WorstRule, *rf)
-	}
-	sort.Slice(sum.WorstRule, func(i, j int) bool {
-		a, b := sum.WorstRule[i], sum.WorstRule[j]
-		if a.Versions != b.Versions {
-			return a.Versions > b.Versions
-		}
-		return a.Rule < b.Rule
-	})
-	if len(sum.WorstRule) > topRules {
-		sum.WorstRule = sum.WorstRule[:topRules]
+	err = s.db.WithContext(ctx).Table("scorecard_failures").
+		Select("rule, MIN(category) AS category, COUNT(*) AS versions, SUM(findings) AS findings").
+		Where("scorecard_id IN (?)", latest).Group("rule").
+		Order("versions DESC").Order("rule").Limit(topRules).Scan(&sum.WorstRule).Error
+	if err != nil {
+		return nil, translate(err, "worst rules")
 	}
 	return sum, nil
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -103,6 +104,48 @@ type ScorecardRow struct {
 	Grade             string
 	Result            string // JSON of scorecard.Scorecard
 	DurationMS        int64  `gorm:"column:duration_ms"`
+	// Failures are the rules the scorecard fails, stored alongside it;
+	// nil means "read them from Result".
+	Failures []ScorecardFailure `gorm:"-"`
+}
+
+// ScorecardFailure is one failing rule of a stored scorecard.
+type ScorecardFailure struct {
+	ScorecardID uint   `gorm:"primaryKey"`
+	Rule        string `gorm:"primaryKey"`
+	Category    string
+	Findings    int
+}
+
+// FailuresOf reads the failing rules out of a stored scorecard's JSON; an
+// unreadable result has none.
+func FailuresOf(result string) []ScorecardFailure {
+	var card struct {
+		Rules []struct {
+			Rule, Category, Status string
+			Findings               int
+		}
+	}
+	if json.Unmarshal([]byte(result), &card) != nil {
+		return nil
+	}
+	var out []ScorecardFailure
+	for _, r := range card.Rules {
+		if r.Status == "fail" {
+			out = append(out, ScorecardFailure{Rule: r.Rule, Category: r.Category, Findings: r.Findings})
+		}
+	}
+	return out
+}
+
+func insertFailures(tx *gorm.DB, scorecardID uint, fs []ScorecardFailure) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	for i := range fs {
+		fs[i].ScorecardID = scorecardID
+	}
+	return tx.Table("scorecard_failures").CreateInBatches(fs, 200).Error
 }
 
 // TableName names the scorecard table.
@@ -138,6 +181,13 @@ func (s *Store) StaleScorecards(ctx context.Context, standardVersionID uint, lim
 func (s *Store) SaveScorecard(ctx context.Context, row ScorecardRow) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		failures := row.Failures
+		if failures == nil {
+			failures = FailuresOf(row.Result)
+		}
+		if err := insertFailures(tx, row.ID, failures); err != nil {
 			return err
 		}
 		if err := tx.Model(&Version{}).Where("id = ?", row.VersionID).

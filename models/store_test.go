@@ -277,3 +277,39 @@ func equal(a, b []string) bool {
 	}
 	return true
 }
+
+// TestScorecardFailuresBackfilled upgrades a database that has scorecards
+// from before failing rules had their own table.
+func TestScorecardFailuresBackfilled(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			s := storetest.Unmigrated(t, engine)
+			if err := s.MigrateTo("0005_standard_previews"); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			seed(t, s)
+			if err := s.EnsureDefaultStandard(ctx, "extends: [spectral:oas]"); err != nil {
+				t.Fatal(err)
+			}
+			_, sv, _ := s.CurrentStandard(ctx)
+			v, _ := s.GetVersion(ctx, "card-payments", "v1")
+			result := `{"Rules":[{"Rule":"operation-description","Category":"documentation","Status":"fail","Findings":3},{"Rule":"info-contact","Status":"pass"}]}`
+			if err := s.DB().Exec(`INSERT INTO scorecards (version_id, revision_id, standard_version_id, computed_at, status, overall, grade, result, duration_ms)
+				VALUES (?, ?, ?, CURRENT_TIMESTAMP, 'scored', 70, 'C', ?, 5)`, v.ID, *v.CurrentRevisionID, sv.ID, result).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Migrate(); err != nil {
+				t.Fatal(err)
+			}
+			sum, err := s.SummarizeScores(ctx, models.LatestScorecardsFilter{}, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Scored != 1 || sum.Average != 70 || len(sum.WorstRule) != 1 || sum.WorstRule[0].Rule != "operation-description" || sum.WorstRule[0].Findings != 3 {
+				t.Errorf("after upgrade: %+v", sum)
+			}
+		})
+	}
+}
