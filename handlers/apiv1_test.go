@@ -184,6 +184,12 @@ func TestAPIv1Catalogue(t *testing.T) {
 		switch {
 		case err == nil:
 			latest, latestType, revisions = corpus, "application/json", 2
+			// A different API altogether breaks every client of a
+			// production version: refused, so it goes in at the design stage.
+			steps = append(steps, apiStep{name: "a breaking spec is refused in production", method: "PUT", path: specPath, body: string(corpus), status: http.StatusConflict,
+				expect: map[string]any{"error.changes.0.level": "breaking"}},
+				apiStep{name: "back to design", method: "PUT", path: "/api/v1/apis/payments-api/versions/v1",
+					body: `{"stage": "design"}`, status: http.StatusOK, expect: map[string]any{"stage": "design"}})
 			steps = append(steps, apiStep{name: "upload a real spec", method: "PUT", path: specPath, body: string(corpus), status: http.StatusCreated,
 				expect: map[string]any{"revision": 2, "changed": true, "format": "json", "hash": sha256Hex(corpus)},
 				check: func(t *testing.T, r *apiResponse) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/steward-governance/steward/breaking"
 	"github.com/steward-governance/steward/catalog"
 	"github.com/steward-governance/steward/models"
 	"github.com/steward-governance/steward/specs"
@@ -49,6 +50,7 @@ func publicMessage(err error, status int) string {
 	var ve *catalog.ValidationError
 	var ce *models.ConflictError
 	var fe *forbidden
+	var br *breakingRefusal
 	switch {
 	case status == http.StatusServiceUnavailable && errors.Is(err, context.DeadlineExceeded):
 		return "The request took too long and was stopped. Try again, or narrow it down."
@@ -67,6 +69,8 @@ func publicMessage(err error, status int) string {
 		return ce.Message
 	case errors.As(err, &fe):
 		return fe.Error()
+	case errors.As(err, &br):
+		return br.Error()
 	case status == http.StatusNotFound:
 		return "There is nothing here. It may have been renamed or deleted."
 	case status == http.StatusConflict:
@@ -83,10 +87,12 @@ type apiError struct {
 }
 
 type apiErrorBody struct {
-	Status    int               `json:"status"`
-	Message   string            `json:"message"`
-	Fields    map[string]string `json:"fields,omitempty"`
-	Problems  []specs.Problem   `json:"problems,omitempty"`
+	Status   int               `json:"status"`
+	Message  string            `json:"message"`
+	Fields   map[string]string `json:"fields,omitempty"`
+	Problems []specs.Problem   `json:"problems,omitempty"`
+	// Changes are the breaking changes of a spec the policy refused.
+	Changes   []breaking.Change `json:"changes,omitempty"`
 	RequestID string            `json:"request_id,omitempty"`
 }
 
@@ -118,6 +124,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		var pe *specs.ParseError
 		if errors.As(err, &pe) {
 			body.Problems = pe.Problems
+		}
+		var br *breakingRefusal
+		if errors.As(err, &br) {
+			body.Changes = br.breakingChanges()
 		}
 		_ = c.JSON(status, apiError{Error: body})
 		return

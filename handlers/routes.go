@@ -69,6 +69,11 @@ func (s *Server) routes(e *echo.Echo) {
 	ui.GET("/apis/:api/versions/:version/spec", s.showSpecPage)
 	ui.GET("/apis/:api/versions/:version/revisions/:rev", s.showRevisionPage)
 	ui.GET("/apis/:api/versions/:version/revisions/:rev/raw", s.downloadRevision)
+	// Uploads held back by the breaking-change policy, and their exceptions.
+	ui.GET("/apis/:api/versions/:version/pending/:id", s.showPendingRevisionPage)
+	ui.POST("/apis/:api/versions/:version/pending/:id/exception", s.requestException)
+	ui.POST("/apis/:api/versions/:version/pending/:id/approve", s.approveException)
+	ui.POST("/apis/:api/versions/:version/pending/:id/deny", s.denyException)
 	ui.GET("/apis/:api/versions/:version/diff", s.showDiffPage)
 	ui.GET("/apis/:api/versions/:version/scorecard", s.showScorecardPage)
 

@@ -81,7 +81,7 @@ func TestScorecardPagesAndAPI(t *testing.T) {
 		}
 
 		// A new revision makes the scorecard stale until the job runs again.
-		s.upload("/apis/pets/versions/v1", "pets.yaml", []byte(petsV2))
+		s.acceptHeld(s.upload("/apis/pets/versions/v1", "pets.yaml", []byte(petsV2)))
 		if p := s.get("/apis/pets/versions/v1/scorecard"); p.count("[data-testid=scorecard-stale]") != 1 {
 			t.Error("a scorecard of an older revision says it is stale")
 		}

@@ -59,6 +59,7 @@ type Server struct {
 	parseSlots chan struct{} // bounds concurrent spec parses
 	scoring    Kicker
 	background context.Context
+	policies   breakingPolicies // spec_breaking.go
 }
 
 // New builds the Echo application with its middleware and routes.

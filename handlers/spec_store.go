@@ -8,9 +8,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/steward-governance/steward/breaking"
+	"github.com/steward-governance/steward/catalog"
 	"github.com/steward-governance/steward/importer"
 	"github.com/steward-governance/steward/models"
 	"github.com/steward-governance/steward/policy"
+	"github.com/steward-governance/steward/rules"
 	"github.com/steward-governance/steward/specs"
 )
 
@@ -21,7 +24,9 @@ func authorizeSpecUpload(c echo.Context, v *models.VersionDetail) error {
 }
 
 // storeSpec parses an uploaded spec and, if it is valid, stores it as the
-// version's current revision. A spec that does not parse is never stored.
+// version's current revision. A spec that does not parse is never stored,
+// nor one whose breaking changes the standard's policy for the version's
+// stage does not allow (a *breakingRefusal, spec_breaking.go).
 // Callers authorise first (authorizeSpecUpload).
 func (s *Server) storeSpec(c echo.Context, v *models.VersionDetail, raw []byte) (*models.SpecRevision, bool, *specs.Parsed, error) {
 	ctx := c.Request().Context()
@@ -37,7 +42,23 @@ func (s *Server) storeSpec(c echo.Context, v *models.VersionDetail, raw []byte) 
 	if err != nil {
 		return nil, false, nil, err
 	}
-	rev, created, err := s.store.SaveSpec(ctx, actor(c), v.API.Slug, v.Name, importer.UploadOf(raw, parsed))
+	up := importer.UploadOf(raw, parsed)
+	// A new text is compared with the current one: its changes go to the
+	// changelog, and breaking ones meet the policy of the version's stage.
+	if v.Current != nil && v.Current.Hash != up.Hash {
+		report, changes, compared, err := s.classifyUpload(ctx, v, raw)
+		if err != nil {
+			return nil, false, nil, err
+		}
+		up.Changes = changes
+		if compared && report.Worst() == breaking.Breaking {
+			stage := catalog.Stage(v.Stage)
+			if pol := s.breakingPolicy(ctx, stage); pol != rules.BreakingAllow {
+				return nil, false, parsed, &breakingRefusal{Stage: stage, Policy: pol, Report: report, base: v.Current.ID, upload: up}
+			}
+		}
+	}
+	rev, created, err := s.store.SaveSpec(ctx, actor(c), v.API.Slug, v.Name, up)
 	if err != nil {
 		return nil, false, nil, err
 	}

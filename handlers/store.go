@@ -16,6 +16,7 @@ type Store interface {
 	Scorecards
 	Standards // standards_store.go: drafts, previews, publishing, waivers
 	Overviews
+	PendingRevisions // pending_revision.go: the breaking-change policy
 
 	ListTeams(ctx context.Context) ([]models.TeamSummary, error)
 	GetTeam(ctx context.Context, slug string) (*models.Team, error)
@@ -69,4 +70,14 @@ type Overviews interface {
 	GradeDistribution(ctx context.Context) ([]models.GradeCount, error)
 	SummarizeScores(ctx context.Context, f models.LatestScorecardsFilter, topRules int) (*models.ScoreSummary, error)
 	Movers(ctx context.Context, since time.Time, limit int) ([]models.Mover, error)
+}
+
+// PendingRevisions is what the breaking-change policy needs: uploads held
+// back, and the exceptions that let them through.
+type PendingRevisions interface {
+	HoldSpec(ctx context.Context, actor catalog.Actor, apiSlug, version string, baseID uint, up models.SpecUpload) (*models.PendingRevision, error)
+	GetPendingRevision(ctx context.Context, apiSlug, version string, id uint) (*models.PendingRevision, error)
+	PendingRevisions(ctx context.Context, versionID uint, limit int) ([]models.PendingRevision, error)
+	RequestException(ctx context.Context, actor catalog.Actor, apiSlug, version string, id uint, reason string) (*models.PendingRevision, error)
+	DecideException(ctx context.Context, actor catalog.Actor, apiSlug, version string, id uint, approve bool, note string, up models.SpecUpload) (*models.PendingRevision, *models.SpecRevision, error)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/steward-governance/steward/models"
 	"github.com/steward-governance/steward/policy"
+	"github.com/steward-governance/steward/rules"
 	"github.com/steward-governance/steward/specs"
 	"github.com/steward-governance/steward/web"
 )
@@ -52,6 +53,12 @@ func (s *Server) renderVersion(c echo.Context, status int, apiSlug, name string,
 			p.Current = &cur
 		}
 	}
+	p.Changelog = changelogOf(v.Revisions)
+	pending, err := s.store.PendingRevisions(ctx, v.ID, 10)
+	if err != nil {
+		return err
+	}
+	p.Pending = pendingViews(v, pending)
 	if p.Current != nil {
 		ls, err := s.latestScorecard(c, v)
 		if err != nil {
@@ -110,6 +117,10 @@ func (s *Server) uploadSpec(c echo.Context) error {
 		return s.renderUploadError(c, apiSlug, name, err)
 	}
 	_, created, _, err := s.storeSpec(c, v, raw)
+	var br *breakingRefusal
+	if errors.As(err, &br) && br.Policy == rules.BreakingHold {
+		return s.holdSpec(c, v, br)
+	}
 	if err != nil {
 		return s.renderUploadError(c, apiSlug, name, err)
 	}
@@ -134,6 +145,10 @@ func (s *Server) renderUploadError(c echo.Context, apiSlug, name string, err err
 			for _, pr := range pe.Problems {
 				p.UploadProblems = append(p.UploadProblems, web.SpecProblem{Line: pr.Line, Column: pr.Column, Message: pr.Message})
 			}
+		}
+		var br *breakingRefusal
+		if errors.As(err, &br) {
+			p.UploadProblems = refusalProblems(br)
 		}
 	})
 }

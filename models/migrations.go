@@ -22,6 +22,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0004_standards", Migrate: migrateStandards},
 		{ID: "0005_standard_previews", Migrate: migrateStandardPreviews}, // models/standards_store.go
 		{ID: "0006_scorecard_failures", Migrate: migrateScorecardFailures},
+		{ID: "0007_breaking_changes", Migrate: migrateBreakingChanges}, // models/pending_revisions.go
 	}
 }
 

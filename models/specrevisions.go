@@ -18,6 +18,9 @@ type SpecUpload struct {
 	SpecVersion string
 	Title       string
 	Endpoints   []Endpoint // VersionID and ID are set here
+	// Changes are the classified changes from the current revision, when
+	// they were computed (pending_revisions.go).
+	Changes RevisionChanges
 }
 
 // SaveSpec stores a new current revision of a version's spec and replaces
@@ -56,8 +59,16 @@ func saveSpec(tx *gorm.DB, actor catalog.Actor, apiSlug string, v *Version, up S
 	rev := SpecRevision{
 		VersionID: v.ID, Number: last.N + 1, Hash: up.Hash, Format: up.Format, SpecVersion: up.SpecVersion,
 		Title: truncate(up.Title, 500), SizeBytes: int64(len(up.Content)), Content: string(up.Content), CreatedBy: actor.Name,
+		Changes: up.Changes.JSON, BreakingCount: up.Changes.Breaking, WarningCount: up.Changes.Warning, InfoCount: up.Changes.Info,
 	}
-	if err := tx.Create(&rev).Error; err != nil {
+	create := tx
+	if up.Changes == (RevisionChanges{}) {
+		// Nothing compared: the columns' defaults say the same, and the
+		// upgrade tests, which seed a database as an earlier migration left
+		// it, can still store a first revision.
+		create = tx.Omit("Changes", "BreakingCount", "WarningCount", "InfoCount", "Excepted")
+	}
+	if err := create.Create(&rev).Error; err != nil {
 		return nil, false, err
 	}
 	if err := tx.Model(v).Update("current_revision_id", rev.ID).Error; err != nil {
@@ -83,7 +94,8 @@ func saveSpec(tx *gorm.DB, actor catalog.Actor, apiSlug string, v *Version, up S
 	}
 	rev.Content = "" // callers get metadata; the text stays in the database
 	err := audit(tx, actor, "spec.upload", "version", apiSlug+"/"+v.Name, nil,
-		map[string]any{"revision": rev.Number, "hash": rev.Hash, "spec_version": rev.SpecVersion, "endpoints": len(up.Endpoints), "bytes": rev.SizeBytes})
+		map[string]any{"revision": rev.Number, "hash": rev.Hash, "spec_version": rev.SpecVersion, "endpoints": len(up.Endpoints), "bytes": rev.SizeBytes,
+			"breaking": rev.BreakingCount, "warnings": rev.WarningCount})
 	return &rev, true, err
 }
 

@@ -294,10 +294,15 @@ func TestScorecardFailuresBackfilled(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, sv, _ := s.CurrentStandard(ctx)
-			v, _ := s.GetVersion(ctx, "card-payments", "v1")
+			// Raw SQL: GetVersion reads columns that later migrations add.
+			var v struct{ ID, CurrentRevisionID uint }
+			if err := s.DB().Raw(`SELECT versions.id, versions.current_revision_id FROM versions JOIN apis ON apis.id = versions.api_id
+				WHERE apis.slug = 'card-payments' AND versions.name = 'v1'`).Scan(&v).Error; err != nil || v.CurrentRevisionID == 0 {
+				t.Fatalf("seeded version: %+v %v", v, err)
+			}
 			result := `{"Rules":[{"Rule":"operation-description","Category":"documentation","Status":"fail","Findings":3},{"Rule":"info-contact","Status":"pass"}]}`
 			if err := s.DB().Exec(`INSERT INTO scorecards (version_id, revision_id, standard_version_id, computed_at, status, overall, grade, result, duration_ms)
-				VALUES (?, ?, ?, CURRENT_TIMESTAMP, 'scored', 70, 'C', ?, 5)`, v.ID, *v.CurrentRevisionID, sv.ID, result).Error; err != nil {
+				VALUES (?, ?, ?, CURRENT_TIMESTAMP, 'scored', 70, 'C', ?, 5)`, v.ID, v.CurrentRevisionID, sv.ID, result).Error; err != nil {
 				t.Fatal(err)
 			}
 			if err := s.Migrate(); err != nil {

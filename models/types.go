@@ -99,6 +99,16 @@ type SpecRevision struct {
 	Content     string `gorm:"type:text;not null"`
 	CreatedBy   string `gorm:"size:200;not null;default:''"`
 	CreatedAt   time.Time
+	// Changes are the classified changes from the revision before, as the
+	// JSON of a breaking.Report; empty for a first revision or when the two
+	// could not be compared. The counts say the same at a glance.
+	Changes       string `gorm:"type:text;not null;default:''"`
+	BreakingCount int    `gorm:"not null;default:0"`
+	WarningCount  int    `gorm:"not null;default:0"`
+	InfoCount     int    `gorm:"not null;default:0"`
+	// Excepted is set when the revision became current through an approved
+	// exception to the breaking-change policy.
+	Excepted bool `gorm:"not null;default:false"`
 }
 
 // Endpoint is an operation of a version, derived from its current spec.

@@ -31,6 +31,10 @@ const (
 	WaiverGrant      Action = "waiver.grant"
 	SourcesManage    Action = "sources.manage"
 	JobsManage       Action = "jobs.manage"
+	// ExceptionRequest asks for a held revision to pass the breaking-change
+	// policy; ExceptionDecide approves or denies that request.
+	ExceptionRequest Action = "exception.request"
+	ExceptionDecide  Action = "exception.decide"
 )
 
 // TeamRole is a person's role in one team.
@@ -135,11 +139,11 @@ func Authorize(sub Subject, act Action, obj Object) Decision {
 			return allow()
 		}
 		return deny("only owners of team " + obj.TeamSlug + " or admins may do this")
-	case StandardsManage, WaiverGrant:
+	case StandardsManage, WaiverGrant, ExceptionDecide:
 		if sub.Governance {
 			return allow()
 		}
-		return deny("only governance leads may manage standards and waivers")
+		return deny("only governance leads may manage standards, waivers and exceptions")
 	case RetirementDecide:
 		if owner(obj.TeamSlug) || sub.Governance {
 			return allow()
@@ -150,7 +154,7 @@ func Authorize(sub Subject, act Action, obj Object) Decision {
 			return allow()
 		}
 		return deny("only owners of team " + obj.TeamSlug + " or admins may delete its APIs")
-	case APICreate, APIUpdate, VersionCreate, VersionUpdate, VersionDelete, DeploymentChange, SpecUpload:
+	case APICreate, APIUpdate, VersionCreate, VersionUpdate, VersionDelete, DeploymentChange, SpecUpload, ExceptionRequest:
 		if !member(obj.TeamSlug) {
 			if obj.TeamSlug == "" {
 				return deny("choose a team you belong to")

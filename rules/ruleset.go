@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/steward-governance/steward/catalog"
 	"github.com/steward-governance/steward/rules/doc"
 	"github.com/steward-governance/steward/rules/jsonpath"
 )
@@ -27,6 +28,10 @@ type Ruleset struct {
 	// entries replacing its parents' one category at a time. Nil when no
 	// ruleset in the chain sets any.
 	CategoryWeights map[Category]float64
+	// BreakingChanges is what an upload with breaking changes meets at each
+	// lifecycle stage (x-steward-breaking-changes), inherited like the
+	// category weights; use BreakingPolicyFor, which fills in the defaults.
+	BreakingChanges map[catalog.Stage]BreakingPolicy
 
 	byName    map[string]*Rule
 	aliases   map[string]*alias
@@ -233,6 +238,11 @@ func (b *builder) build(root *doc.Node) error {
 			return err
 		}
 	}
+	if bc := root.Get(breakingChangesKey); bc != nil {
+		if err := b.breakingChanges(bc); err != nil {
+			return err
+		}
+	}
 	if al := root.Get("aliases"); al != nil {
 		if err := b.aliases(al, b.rs.aliases); err != nil {
 			return err
@@ -403,6 +413,12 @@ func (b *builder) inherit(parent *Ruleset, mode string) {
 			b.rs.CategoryWeights = map[Category]float64{}
 		}
 		b.rs.CategoryWeights[c] = w
+	}
+	for st, p := range parent.BreakingChanges {
+		if b.rs.BreakingChanges == nil {
+			b.rs.BreakingChanges = map[catalog.Stage]BreakingPolicy{}
+		}
+		b.rs.BreakingChanges[st] = p
 	}
 	if b.rs.DocumentationURL == "" {
 		b.rs.DocumentationURL = parent.DocumentationURL
