@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -59,7 +60,9 @@ func (s *Store) filtered(ctx context.Context, q catalog.ListQuery, skip string) 
 		db = db.Where("apis.team_id = (SELECT id FROM teams WHERE slug = ?)", q.Team)
 	}
 	if q.Stage != "" && skip != "stage" {
-		db = db.Where("apis.id IN (SELECT api_id FROM versions WHERE stage = ?)", string(q.Stage))
+		// EXISTS probes idx_versions_stage_api once per candidate; IN would
+		// first list every version in the stage (thousands).
+		db = db.Where("EXISTS (SELECT 1 FROM versions v WHERE v.api_id = apis.id AND v.stage = ?)", string(q.Stage))
 	}
 	if q.Kind != "" && skip != "kind" {
 		db = db.Where("apis.kind = ?", string(q.Kind))
@@ -75,12 +78,19 @@ func (s *Store) filtered(ctx context.Context, q catalog.ListQuery, skip string) 
 		db = db.Where("apis.grade = ?", g)
 	}
 	if q.Tag != "" && skip != "tag" {
-		db = db.Where("apis.id IN (SELECT api_id FROM api_tags WHERE tag = ?)", q.Tag)
+		db = db.Where("EXISTS (SELECT 1 FROM api_tags t WHERE t.api_id = apis.id AND t.tag = ?)", q.Tag)
 	}
 	for _, term := range catalog.SearchTerms(q.Text) {
 		db = db.Where("apis.id IN (SELECT api_id FROM api_terms WHERE term >= ? AND term < ?)", term, prefixEnd(term))
 	}
 	return db
+}
+
+// hasFilters reports whether q filters the catalogue other than by skip.
+func hasFilters(q catalog.ListQuery, skip string) bool {
+	return q.Text != "" && len(catalog.SearchTerms(q.Text)) > 0 ||
+		q.Team != "" && skip != "team" || q.Stage != "" && skip != "stage" || q.Kind != "" && skip != "kind" ||
+		q.Visibility != "" && skip != "visibility" || q.Grade != "" && skip != "grade" || q.Tag != "" && skip != "tag"
 }
 
 // prefixEnd is the smallest string greater than every string starting with
@@ -163,45 +173,138 @@ func (s *Store) fillListDetails(ctx context.Context, items []APIListItem) error 
 }
 
 // Facets counts APIs per filter value under the other filters of q.
+//
+// Team, kind, visibility and grade come from one grouped query over the
+// APIs q matches; a facet whose own filter is set needs the set without that
+// filter, so it gets a query of its own. Stages and tags are counted from
+// their tables. Each API is one row per group, so COUNT(*) is exact except
+// for stages, where an API may have several versions in one stage.
 func (s *Store) Facets(ctx context.Context, q catalog.ListQuery) (*Facets, error) {
 	f := &Facets{}
 	type row struct {
-		Value string
-		Label string
-		Count int64
+		TeamSlug, TeamName, Kind, Visibility, Grade string
+		Count                                       int64
 	}
-	run := func(skip, sel, group string, join func(*gorm.DB) *gorm.DB, dst *[]Facet) error {
+	teams := map[string]*Facet{}
+	kinds, visibilities, grades := map[string]int64{}, map[string]int64{}, map[string]int64{}
+	count := func(skip string, cols []string, add func(r row)) error {
+		group := strings.Join(cols, ", ")
+		inner := s.filtered(ctx, q, skip).Select(group + ", COUNT(*) AS count").Group(group)
+		sel := []string{"g.count"}
+		for _, c := range cols {
+			switch c {
+			case "apis.team_id":
+				sel = append(sel, "t.slug AS team_slug", "t.name AS team_name")
+			default:
+				sel = append(sel, "g."+strings.TrimPrefix(c, "apis."))
+			}
+		}
+		db := s.db.WithContext(ctx).Table("(?) AS g", inner).Select(strings.Join(sel, ", "))
+		if slices.Contains(cols, "apis.team_id") {
+			db = db.Joins("JOIN teams t ON t.id = g.team_id")
+		}
 		var rows []row
-		db := join(s.filtered(ctx, q, skip)).Select(sel + ", COUNT(DISTINCT apis.id) AS count").Group(group)
 		if err := db.Scan(&rows).Error; err != nil {
 			return translate(err, "count facets")
 		}
 		for _, r := range rows {
-			*dst = append(*dst, Facet{Value: r.Value, Label: r.Label, Count: r.Count})
+			add(r)
 		}
 		return nil
 	}
-	none := func(db *gorm.DB) *gorm.DB { return db }
-	if err := run("team", "teams.slug AS value, teams.name AS label", "teams.slug, teams.name",
-		func(db *gorm.DB) *gorm.DB { return db.Joins("JOIN teams ON teams.id = apis.team_id") }, &f.Teams); err != nil {
-		return nil, err
+	addTeam := func(r row) {
+		if teams[r.TeamSlug] == nil {
+			teams[r.TeamSlug] = &Facet{Value: r.TeamSlug, Label: r.TeamName}
+		}
+		teams[r.TeamSlug].Count += r.Count
 	}
-	if err := run("stage", "versions.stage AS value, versions.stage AS label", "versions.stage",
-		func(db *gorm.DB) *gorm.DB { return db.Joins("JOIN versions ON versions.api_id = apis.id") }, &f.Stages); err != nil {
-		return nil, err
+	own := map[string]string{"team": "apis.team_id", "kind": "apis.kind", "visibility": "apis.visibility", "grade": "apis.grade"}
+	set := map[string]bool{"team": q.Team != "", "kind": q.Kind != "", "visibility": q.Visibility != "", "grade": q.Grade != ""}
+	var shared []string
+	for _, name := range []string{"team", "kind", "visibility", "grade"} {
+		if !set[name] {
+			shared = append(shared, own[name])
+		}
 	}
-	if err := run("kind", "apis.kind AS value, apis.kind AS label", "apis.kind", none, &f.Kinds); err != nil {
-		return nil, err
+	if len(shared) > 0 {
+		if err := count("", shared, func(r row) {
+			if !set["team"] {
+				addTeam(r)
+			}
+			if !set["kind"] {
+				kinds[r.Kind] += r.Count
+			}
+			if !set["visibility"] {
+				visibilities[r.Visibility] += r.Count
+			}
+			if !set["grade"] {
+				grades[r.Grade] += r.Count
+			}
+		}); err != nil {
+			return nil, err
+		}
 	}
-	if err := run("visibility", "apis.visibility AS value, apis.visibility AS label", "apis.visibility", none, &f.Visibilities); err != nil {
-		return nil, err
+	for _, name := range []string{"team", "kind", "visibility", "grade"} {
+		if !set[name] {
+			continue
+		}
+		err := count(name, []string{own[name]}, func(r row) {
+			switch name {
+			case "team":
+				addTeam(r)
+			case "kind":
+				kinds[r.Kind] += r.Count
+			case "visibility":
+				visibilities[r.Visibility] += r.Count
+			case "grade":
+				grades[r.Grade] += r.Count
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
-	if err := run("tag", "api_tags.tag AS value, api_tags.tag AS label", "api_tags.tag",
-		func(db *gorm.DB) *gorm.DB { return db.Joins("JOIN api_tags ON api_tags.api_id = apis.id") }, &f.Tags); err != nil {
-		return nil, err
+	for _, t := range teams {
+		f.Teams = append(f.Teams, *t)
 	}
-	if err := run("grade", "apis.grade AS value, apis.grade AS label", "apis.grade", none, &f.Grades); err != nil {
-		return nil, err
+	for v, n := range kinds {
+		f.Kinds = append(f.Kinds, Facet{Value: v, Label: v, Count: n})
+	}
+	for v, n := range visibilities {
+		f.Visibilities = append(f.Visibilities, Facet{Value: v, Label: v, Count: n})
+	}
+	for v, n := range grades {
+		f.Grades = append(f.Grades, Facet{Value: v, Label: v, Count: n})
+	}
+	sort.Slice(f.Kinds, func(i, j int) bool { return f.Kinds[i].Value < f.Kinds[j].Value })
+	sort.Slice(f.Visibilities, func(i, j int) bool { return f.Visibilities[i].Value < f.Visibilities[j].Value })
+
+	// Stages and tags: counted in their own tables, limited to the APIs
+	// the other filters match (all of them when there are none).
+	within := func(db *gorm.DB, col, skip string) *gorm.DB {
+		if hasFilters(q, skip) {
+			db = db.Where(col+" IN (?)", s.filtered(ctx, q, skip).Select("apis.id"))
+		}
+		return db
+	}
+	var rows []struct {
+		Value string
+		Count int64
+	}
+	if err := within(s.db.WithContext(ctx).Table("versions"), "api_id", "stage").
+		Select("stage AS value, COUNT(DISTINCT api_id) AS count").Group("stage").Scan(&rows).Error; err != nil {
+		return nil, translate(err, "count facets")
+	}
+	for _, r := range rows {
+		f.Stages = append(f.Stages, Facet{Value: r.Value, Label: r.Value, Count: r.Count})
+	}
+	rows = nil
+	if err := within(s.db.WithContext(ctx).Table("api_tags"), "api_id", "tag").
+		Select("tag AS value, COUNT(*) AS count").Group("tag").Scan(&rows).Error; err != nil {
+		return nil, translate(err, "count facets")
+	}
+	for _, r := range rows {
+		f.Tags = append(f.Tags, Facet{Value: r.Value, Label: r.Value, Count: r.Count})
 	}
 	for i := range f.Grades {
 		if f.Grades[i].Value == "" {

@@ -23,6 +23,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0005_standard_previews", Migrate: migrateStandardPreviews}, // models/standards_store.go
 		{ID: "0006_scorecard_failures", Migrate: migrateScorecardFailures},
 		{ID: "0007_breaking_changes", Migrate: migrateBreakingChanges}, // models/pending_revisions.go
+		{ID: "0008_catalogue_indexes", Migrate: migrateCatalogueIndexes},
 	}
 }
 
@@ -380,4 +381,15 @@ func migrateScorecardFailures(tx *gorm.DB) error {
 		}
 	}
 	return nil
+}
+
+// migrateCatalogueIndexes adds the indexes the catalogue's filters and
+// facets read instead of the tables: a stage filter probes (stage, api_id)
+// once per candidate API, and the team/kind/visibility/grade facets group
+// an index rather than sorting the wide apis rows.
+func migrateCatalogueIndexes(tx *gorm.DB) error {
+	return execAll(tx,
+		`CREATE INDEX idx_versions_stage_api ON versions (stage, api_id)`,
+		`CREATE INDEX idx_apis_facets ON apis (team_id, kind, visibility, grade)`,
+	)
 }
