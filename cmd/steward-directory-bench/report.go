@@ -30,6 +30,10 @@ type result struct {
 	ScoreWorkers        int
 	Excluded            []string
 	LoadStart, LoadEnd  string
+	Ruleset             string
+	Analyze             bool
+	Found               int
+	FoundBytes          int64
 }
 
 func (r *result) write(w io.Writer) {
@@ -50,10 +54,15 @@ func (r *result) write(w io.Writer) {
 	if r.Scorer == "parallel" {
 		scorer = fmt.Sprintf("parallel driver, %d workers, then jobs.Scoring.Run", r.ScoreWorkers)
 	}
-	fmt.Fprintf(w, "\n## steward-directory-bench: %s, GOMAXPROCS %d, batch %d, %d parse workers, scoring by %s\n\n", r.Database, r.GOMAXPROCS, r.Batch, r.Workers, scorer)
+	analyze := ""
+	if r.Analyze {
+		analyze = ", ANALYZE after every batch (an experiment)"
+	}
+	fmt.Fprintf(w, "\n## steward-directory-bench: %s, GOMAXPROCS %d, batch %d, %d parse workers%s, scoring by %s\n\n", r.Database, r.GOMAXPROCS, r.Batch, r.Workers, analyze, scorer)
 	fmt.Fprintln(w, "| | |")
 	fmt.Fprintln(w, "|---|---|")
-	fmt.Fprintf(w, "| specs found | %s (%s)%s |\n", num(im.Found+len(r.Excluded)), mb(im.Bytes), excludedNote(r.Excluded))
+	fmt.Fprintf(w, "| standard | %s (%s) |\n", r.Ruleset, sc.Standard)
+	fmt.Fprintf(w, "| specs found | %s (%s)%s |\n", num(r.Found), mb(r.FoundBytes), excludedNote(r.Excluded))
 	fmt.Fprintf(w, "| imported | %s (%s) |\n", num(im.Imported), mb(im.ImportedBytes))
 	fmt.Fprintf(w, "| rejected | %s%s |\n", num(rejected), reasons(im.Rejected))
 	fmt.Fprintf(w, "| created | %s teams, %s APIs, %s versions, %s spec revisions, %s endpoints |\n", num(im.Teams), num(im.APIs), num(im.Versions), num(im.SpecsStored), num(im.Endpoints))
@@ -70,6 +79,9 @@ func (r *result) write(w io.Writer) {
 	fmt.Fprintf(w, "| peak RSS (VmHWM) | %s |\n", r.PeakRSS)
 	fmt.Fprintf(w, "| load average (1, 5, 15 min) | %s at start, %s at end |\n", r.LoadStart, r.LoadEnd)
 
+	for _, f := range im.BatchFailures {
+		fmt.Fprintf(w, "\nA batch transaction failed and its APIs were applied one at a time: %s\n", cell(f))
+	}
 	if len(im.Rejects) > 0 {
 		fmt.Fprintln(w, "\nRejected specs:")
 		fmt.Fprintln(w)
@@ -99,7 +111,7 @@ func excludedNote(ex []string) string {
 	if len(ex) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("; %d left out with --exclude (%s), not counted below", len(ex), strings.Join(ex, ", "))
+	return fmt.Sprintf("; %d left out with --exclude (%s), counted nowhere below", len(ex), strings.Join(ex, ", "))
 }
 
 func reasons(m map[string]int) string {
@@ -223,22 +235,11 @@ func procStatusKB(field string) int64 {
 	return 0
 }
 
-// peakRSS reads VmHWM from /proc/self/status (Linux); elsewhere it says so.
+// peakRSS is VmHWM from /proc/self/status (Linux only).
 func peakRSS() string {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return "unknown (no /proc/self/status)"
+	kb := procStatusKB("VmHWM:")
+	if kb == 0 {
+		return "unknown (no VmHWM in /proc/self/status)"
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				return strings.TrimSpace(v)
-			}
-			return fmt.Sprintf("%.0f MB", float64(kb)*1024/1e6)
-		}
-	}
-	return "unknown"
+	return fmt.Sprintf("%.0f MB", float64(kb)*1024/1e6)
 }

@@ -28,6 +28,8 @@ type options struct {
 	stall            time.Duration
 	exclude          string
 	maxRSS           int64
+	ruleset          string
+	analyze          bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -45,6 +47,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.scoreWorkers, "score-workers", runtime.GOMAXPROCS(0), "specs scored at once with --scorer parallel")
 	fs.DurationVar(&o.stall, "stall", 90*time.Second, "give up scoring when no scorecard is stored for this long (the job allows one minute per spec)")
 	fs.Int64Var(&o.maxRSS, "max-rss-mb", 8000, "give up scoring when resident memory passes this many MB (0: no limit)")
+	fs.StringVar(&o.ruleset, "ruleset", "", "for experiments only: publish this ruleset file as the standard instead of steward:recommended")
+	fs.BoolVar(&o.analyze, "analyze", false, "for experiments only: run ANALYZE after every batch, so the planner sees the tables' real sizes")
 	fs.StringVar(&o.exclude, "exclude", "", "comma-separated spec files (relative to api/, e.g. bungie.net.json) to leave out; reported as excluded")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "steward-directory-bench: import the whole OpenAPI Directory into Steward and score it with steward:recommended.")
@@ -93,7 +97,18 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout, stderr io.W
 	if len(files) == 0 {
 		return fmt.Errorf("no *.json, *.yaml or *.yml file under %s", root)
 	}
-	found := len(files)
+	ruleset := defaultRuleset
+	if o.ruleset != "" {
+		b, err := os.ReadFile(o.ruleset)
+		if err != nil {
+			return err
+		}
+		ruleset = string(b)
+	}
+	found, foundBytes := len(files), int64(0)
+	for _, f := range files {
+		foundBytes += f.Size
+	}
 	files, excluded, err := excludeFiles(files, o.exclude)
 	if err != nil {
 		return err
@@ -127,13 +142,18 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout, stderr io.W
 	}
 
 	r := &result{Database: describeDB(o.databaseURL, store), Batch: o.batch, Workers: o.workers, GOMAXPROCS: runtime.GOMAXPROCS(0),
-		Scorer: o.scorer, ScoreWorkers: o.scoreWorkers, Excluded: excluded}
+		Scorer: o.scorer, ScoreWorkers: o.scoreWorkers, Excluded: excluded, Ruleset: "steward:recommended",
+		Found: found, FoundBytes: foundBytes}
+	if o.ruleset != "" {
+		r.Ruleset = o.ruleset + " (an experiment, not steward:recommended)"
+	}
+	r.Analyze = o.analyze
 	r.LoadStart = loadAvg()
 	start := time.Now()
 	cpu0 := cpuTime()
 	var phaseErr error
 	pprof.Do(ctx, pprof.Labels("phase", "import"), func(ctx context.Context) {
-		r.Import, phaseErr = importDirectory(ctx, store, files, o.batch, o.workers, specs.DefaultLimits(), progress)
+		r.Import, phaseErr = importDirectory(ctx, store, files, o.batch, o.workers, specs.DefaultLimits(), o.analyze, progress)
 	})
 	r.ImportWall = time.Since(start)
 	cpu1 := cpuTime()
@@ -145,7 +165,7 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout, stderr io.W
 
 	scoreStart := time.Now()
 	pprof.Do(ctx, pprof.Labels("phase", "score"), func(ctx context.Context) {
-		r.Score, phaseErr = scoreAll(ctx, store, log, o.scorer, o.scoreWorkers, o.stall, o.maxRSS*1e6, progress)
+		r.Score, phaseErr = scoreAll(ctx, store, log, o.scorer, o.scoreWorkers, o.stall, o.maxRSS*1e6, ruleset, progress)
 	})
 	r.ScoreWall = time.Since(scoreStart)
 	r.ScoreCPU = cpuTime() - cpu1

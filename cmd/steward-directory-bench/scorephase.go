@@ -51,9 +51,9 @@ var errStalled = errors.New("scoring stalled")
 // stuck in a lint that does not honour its deadline (jobs.Scoring gives
 // each spec one minute), and scoreAll returns errStalled at once, leaving
 // the stuck goroutines behind (the process exits after the report).
-func scoreAll(ctx context.Context, store *models.Store, log *slog.Logger, mode string, workers int, stall time.Duration, maxRSS int64, progress func(string)) (*scoreStats, error) {
+func scoreAll(ctx context.Context, store *models.Store, log *slog.Logger, mode string, workers int, stall time.Duration, maxRSS int64, ruleset string, progress func(string)) (*scoreStats, error) {
 	st := &scoreStats{Mode: mode}
-	if err := store.EnsureDefaultStandard(ctx, defaultRuleset); err != nil {
+	if err := store.EnsureDefaultStandard(ctx, ruleset); err != nil {
 		return st, err
 	}
 	std, sv, err := store.CurrentStandard(ctx)
