@@ -3,6 +3,7 @@ package catalog
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Page sizes for catalogue listings.
@@ -99,16 +100,26 @@ func quote(s string) string { return "“" + s + "”" }
 // MaxTermLength bounds indexed and searched words; longer ones are cut.
 const MaxTermLength = 40
 
+// cutTerm shortens w to at most MaxTermLength bytes without splitting a
+// character: a cut rune would be invalid UTF-8, which PostgreSQL refuses.
+func cutTerm(w string) string {
+	if len(w) <= MaxTermLength {
+		return w
+	}
+	cut := MaxTermLength
+	for cut > 0 && !utf8.RuneStart(w[cut]) {
+		cut--
+	}
+	return w[:cut]
+}
+
 // SearchTerms splits search text into lower-case words. Every word must
 // match the start of some indexed word of an API for it to be found.
 func SearchTerms(text string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, w := range words(text) {
-		w = strings.ToLower(w)
-		if len(w) > MaxTermLength {
-			w = w[:MaxTermLength]
-		}
+		w = cutTerm(strings.ToLower(w))
 		if !seen[w] {
 			seen[w] = true
 			out = append(out, w)
@@ -124,10 +135,7 @@ func IndexTerms(texts ...string) []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(w string) {
-		w = strings.ToLower(w)
-		if len(w) > MaxTermLength {
-			w = w[:MaxTermLength]
-		}
+		w = cutTerm(strings.ToLower(w))
 		if len(w) < 2 || seen[w] {
 			return
 		}

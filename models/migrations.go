@@ -213,11 +213,18 @@ func reindexAPI(tx *gorm.DB, apiID uint) error {
 		return err
 	}
 	texts = append(texts, tags...)
-	var eps []struct{ Path, OperationID, Summary string }
-	if err := tx.Table("endpoints").Select("endpoints.path, endpoints.operation_id, endpoints.summary").
-		Joins("JOIN versions ON versions.id = endpoints.version_id").
-		Where("versions.api_id = ?", apiID).Find(&eps).Error; err != nil {
+	// Version ids first, then endpoints by version id: both lookups use an
+	// index, where a join made fresh PostgreSQL statistics pick a scan.
+	var versionIDs []uint
+	if err := tx.Table("versions").Where("api_id = ?", apiID).Pluck("id", &versionIDs).Error; err != nil {
 		return err
+	}
+	var eps []struct{ Path, OperationID, Summary string }
+	if len(versionIDs) > 0 {
+		if err := tx.Table("endpoints").Select("path, operation_id, summary").
+			Where("version_id IN ?", versionIDs).Find(&eps).Error; err != nil {
+			return err
+		}
 	}
 	for _, e := range eps {
 		texts = append(texts, e.Path, e.OperationID, e.Summary)

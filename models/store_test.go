@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/steward-governance/steward/catalog"
@@ -317,4 +318,30 @@ func TestScorecardFailuresBackfilled(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A word longer than the term limit is cut to a whole character: a cut in
+// the middle of one is invalid UTF-8, which PostgreSQL refuses, and the
+// whole save with it (seen importing a Japanese shop API).
+func TestSearchLongNonLatinWords(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *models.Store) {
+		seed(t, s)
+		ctx := context.Background()
+		long := strings.Repeat("商品情報", 10)
+		in := catalog.APIInput{Slug: "shop", Name: "Shop", Description: long, TeamSlug: "payments", Kind: catalog.KindREST, Visibility: catalog.VisibilityPublic}
+		if _, err := s.CreateAPI(ctx, alice, in); err != nil {
+			t.Fatalf("create API with a long Japanese word: %v", err)
+		}
+		q := catalog.ListQuery{Text: "商品"}
+		if err := q.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		page, err := s.ListAPIs(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Items) != 1 || page.Items[0].Slug != "shop" {
+			t.Errorf("search 商品: got %+v, want the shop API", page.Items)
+		}
+	})
 }
