@@ -24,6 +24,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0006_scorecard_failures", Migrate: migrateScorecardFailures},
 		{ID: "0007_breaking_changes", Migrate: migrateBreakingChanges}, // models/pending_revisions.go
 		{ID: "0008_catalogue_indexes", Migrate: migrateCatalogueIndexes},
+		{ID: "0009_runtime", Migrate: migrateRuntime}, // models/runtime.go
 	}
 }
 
@@ -64,6 +65,8 @@ func ddl(tx *gorm.DB, sql string) string {
 		"{{time}}", map[bool]string{true: "TIMESTAMPTZ", false: "DATETIME"}[pg],
 		"{{bool}}", map[bool]string{true: "BOOLEAN", false: "NUMERIC"}[pg],
 		"{{false}}", map[bool]string{true: "FALSE", false: "0"}[pg],
+		"{{true}}", map[bool]string{true: "TRUE", false: "1"}[pg],
+		"{{blob}}", map[bool]string{true: "BYTEA", false: "BLOB"}[pg],
 	)
 	return r.Replace(sql)
 }
