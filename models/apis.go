@@ -103,8 +103,18 @@ func prefixEnd(p string) string {
 // ListAPIs returns one page of the catalogue for q (already normalized).
 func (s *Store) ListAPIs(ctx context.Context, q catalog.ListQuery) (*APIPage, error) {
 	page := &APIPage{}
-	if err := s.filtered(ctx, q, "").Count(&page.Total).Error; err != nil {
-		return nil, translate(err, "count apis")
+	entry, err := s.cached(ctx, q)
+	if err != nil {
+		return nil, translate(err, "list apis")
+	}
+	if total, ok := s.cachedTotal(entry); ok {
+		page.Total = total
+	} else {
+		if err := s.filtered(ctx, q, "").Count(&page.Total).Error; err != nil {
+			return nil, translate(err, "count apis")
+		}
+		total := page.Total
+		s.remember(entry, &total, nil)
 	}
 	db := s.filtered(ctx, q, "").
 		Select("apis.id, apis.slug, apis.name, apis.description, apis.kind, apis.visibility, apis.demo, apis.grade, apis.updated_at, teams.slug AS team_slug, teams.name AS team_name").
@@ -179,7 +189,24 @@ func (s *Store) fillListDetails(ctx context.Context, items []APIListItem) error 
 // filter, so it gets a query of its own. Stages and tags are counted from
 // their tables. Each API is one row per group, so COUNT(*) is exact except
 // for stages, where an API may have several versions in one stage.
+// The result is shared with other callers through the cache: read it only.
 func (s *Store) Facets(ctx context.Context, q catalog.ListQuery) (*Facets, error) {
+	entry, err := s.cached(ctx, q)
+	if err != nil {
+		return nil, translate(err, "facets")
+	}
+	if f := s.cachedFacets(entry); f != nil {
+		return f, nil
+	}
+	f, err := s.computeFacets(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	s.remember(entry, nil, f)
+	return f, nil
+}
+
+func (s *Store) computeFacets(ctx context.Context, q catalog.ListQuery) (*Facets, error) {
 	f := &Facets{}
 	type row struct {
 		TeamSlug, TeamName, Kind, Visibility, Grade string

@@ -24,7 +24,8 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0006_scorecard_failures", Migrate: migrateScorecardFailures},
 		{ID: "0007_breaking_changes", Migrate: migrateBreakingChanges}, // models/pending_revisions.go
 		{ID: "0008_catalogue_indexes", Migrate: migrateCatalogueIndexes},
-		{ID: "0009_runtime", Migrate: migrateRuntime}, // models/runtime.go
+		{ID: "0009_runtime", Migrate: migrateRuntime},                          // models/runtime_migration.go
+		{ID: "0010_catalogue_generation", Migrate: migrateCatalogueGeneration}, // models/catalog_cache.go
 	}
 }
 

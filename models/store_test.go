@@ -345,3 +345,55 @@ func TestSearchLongNonLatinWords(t *testing.T) {
 		}
 	})
 }
+
+// Counts and facets are cached per catalogue generation; a change made
+// through another store on the same database (another replica) must show
+// on the next page all the same.
+func TestCatalogueCacheFollowsChangesFromAnyReplica(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			url := storetest.URL(t, engine)
+			a, b := storetest.Open(t, url), storetest.Open(t, url)
+			if err := a.Migrate(); err != nil {
+				t.Fatal(err)
+			}
+			seed(t, a)
+			q := catalog.ListQuery{Tag: "money"}
+			if err := q.Normalize(); err != nil {
+				t.Fatal(err)
+			}
+			count := func() (int64, int64) {
+				page, err := a.ListAPIs(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f, err := a.Facets(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var kinds int64
+				for _, k := range f.Kinds {
+					kinds += k.Count
+				}
+				return page.Total, kinds
+			}
+			if total, kinds := count(); total != 2 || kinds != 2 {
+				t.Fatalf("before: total %d, kind facet sum %d; want 2, 2", total, kinds)
+			}
+			in := catalog.APIInput{Slug: "payouts", Name: "Payouts", TeamSlug: "payments", Kind: catalog.KindREST, Visibility: catalog.VisibilityInternal, Tags: []string{"money"}}
+			if _, err := b.CreateAPI(ctx, alice, in); err != nil {
+				t.Fatal(err)
+			}
+			if total, kinds := count(); total != 3 || kinds != 3 {
+				t.Errorf("after another replica added an API: total %d, kind facet sum %d; want 3, 3", total, kinds)
+			}
+			if err := b.DB().Exec("DELETE FROM api_tags WHERE api_id = (SELECT id FROM apis WHERE slug = 'refunds')").Error; err != nil {
+				t.Fatal(err)
+			}
+			if total, _ := count(); total != 2 {
+				t.Errorf("after a tag was removed by hand: total %d, want 2", total)
+			}
+		})
+	}
+}

@@ -50,18 +50,29 @@ func New(t testing.TB, engine string) *models.Store {
 // Unmigrated returns an empty store on engine, for migration tests.
 func Unmigrated(t testing.TB, engine string) *models.Store {
 	t.Helper()
-	var url string
+	return Open(t, URL(t, engine))
+}
+
+// URL returns the address of a fresh, empty database on engine, for tests
+// that open it more than once (two replicas of Steward).
+func URL(t testing.TB, engine string) string {
+	t.Helper()
 	switch engine {
 	case "sqlite":
-		url = filepath.Join(t.TempDir(), "steward.db")
+		return filepath.Join(t.TempDir(), "steward.db")
 	case "postgres":
-		url = NewPostgresSchema(t)
-	default:
-		t.Fatalf("unknown engine %q", engine)
+		return NewPostgresSchema(t)
 	}
+	t.Fatalf("unknown engine %q", engine)
+	return ""
+}
+
+// Open opens the database at url, closing it when the test ends.
+func Open(t testing.TB, url string) *models.Store {
+	t.Helper()
 	s, err := models.Open(url, nil)
 	if err != nil {
-		t.Fatalf("open %s: %v", engine, err)
+		t.Fatalf("open database: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
