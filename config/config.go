@@ -38,6 +38,10 @@ type Config struct {
 	SessionIdle      time.Duration
 	SessionMax       time.Duration
 	InsecureDevLogin bool
+
+	SecretKey      string
+	JournalDir     string
+	IngestMaxBytes int64
 }
 
 // DevSignIn reports whether Steward offers the demo personas instead of
@@ -104,6 +108,16 @@ var Options = []Option{
 	{"admin-emails", "STEWARD_ADMIN_EMAILS", "", "comma-separated emails made admin at sign-in (bootstrap)", listSetter(func(c *Config, l []string) { c.AdminEmails = l }), false},
 	{"session-idle", "STEWARD_SESSION_IDLE", "8h", "sign out after this long without a request", durationSetter(func(c *Config, d time.Duration) { c.SessionIdle = d }), false},
 	{"session-max", "STEWARD_SESSION_MAX", "168h", "sign out this long after sign-in, whatever the activity", durationSetter(func(c *Config, d time.Duration) { c.SessionMax = d }), false},
+	{"secret-key", "STEWARD_SECRET_KEY", "", "random string (32+ characters) that encrypts stored source credentials and keys consumer hashes; without it, dev sign-in keeps one in `<database>.secret`, other setups cannot add pulled sources", func(c *Config, v string) error { c.SecretKey = v; return nil }, true},
+	{"journal-dir", "STEWARD_JOURNAL_DIR", "steward-journal", "folder of the ingest journal, where acknowledged events are kept until rolled up (one per replica)", func(c *Config, v string) error { c.JournalDir = v; return nil }, false},
+	{"ingest-max-bytes", "STEWARD_INGEST_MAX_BYTES", "2097152", "largest ingest request accepted after decompression, in bytes (2 MB, as Treblle's backend)", func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("must be a positive number of bytes")
+		}
+		c.IngestMaxBytes = n
+		return nil
+	}, false},
 	{"insecure-dev-signin", "STEWARD_INSECURE_DEV_SIGNIN", "false", "allow the demo personas on a non-loopback address (never in production)", boolSetter(func(c *Config, b bool) { c.InsecureDevLogin = b }), false},
 }
 

@@ -1,0 +1,161 @@
+package models
+
+import (
+	"context"
+	"sort"
+	"time"
+)
+
+// TrafficRows returns a version's hourly rollup rows in [from, to), oldest
+// first; callers merge them (the sketches need the rollup package).
+func (s *Store) TrafficRows(ctx context.Context, versionID uint, from, to time.Time) ([]EndpointTraffic, error) {
+	var rows []EndpointTraffic
+	err := s.db.WithContext(ctx).Where("version_id = ? AND hour >= ? AND hour < ?", versionID, from.UTC(), to.UTC()).
+		Order("hour").Find(&rows).Error
+	return rows, err
+}
+
+// HasTraffic reports which of the versions have any rollup row since from.
+func (s *Store) HasTraffic(ctx context.Context, versionIDs []uint, from time.Time) (map[uint]bool, error) {
+	out := map[uint]bool{}
+	for chunk := range chunks(versionIDs, 500) {
+		var ids []uint
+		if err := s.db.WithContext(ctx).Table("endpoint_traffic").Distinct("version_id").
+			Where("version_id IN ? AND hour >= ?", chunk, from.UTC()).Pluck("version_id", &ids).Error; err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
+// ConsumerUsage is one consumer's use of a version over a span.
+type ConsumerUsage struct {
+	Consumer   string
+	Requests   int64
+	Legitimate int64
+	LastSeen   time.Time
+	Endpoints  int
+}
+
+// TopConsumers lists the version's consumers in [from, to) by requests.
+func (s *Store) TopConsumers(ctx context.Context, versionID uint, from, to time.Time, limit int) ([]ConsumerUsage, error) {
+	var rows []EndpointConsumer
+	err := s.db.WithContext(ctx).Where("version_id = ? AND day >= ? AND day < ?", versionID, from.UTC().Truncate(24*time.Hour), to.UTC()).
+		Find(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	by := map[string]*ConsumerUsage{}
+	endpoints := map[string]map[string]bool{}
+	for _, r := range rows {
+		u := by[r.Consumer]
+		if u == nil {
+			u = &ConsumerUsage{Consumer: r.Consumer}
+			by[r.Consumer] = u
+			endpoints[r.Consumer] = map[string]bool{}
+		}
+		u.Requests += r.Requests
+		u.Legitimate += r.Legitimate
+		u.LastSeen = maxTime(u.LastSeen, r.LastSeen)
+		endpoints[r.Consumer][r.Method+" "+r.Template] = true
+	}
+	out := make([]ConsumerUsage, 0, len(by))
+	for c, u := range by {
+		u.Endpoints = len(endpoints[c])
+		out = append(out, *u)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Requests != out[j].Requests {
+			return out[i].Requests > out[j].Requests
+		}
+		return out[i].Consumer < out[j].Consumer
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// EndpointStatuses lists the status codes each endpoint of a version has
+// answered, for drift.
+func (s *Store) EndpointStatuses(ctx context.Context, versionID uint) ([]EndpointStatus, error) {
+	var rows []EndpointStatus
+	return rows, s.db.WithContext(ctx).Where("version_id = ?", versionID).Order("method, template, status").Find(&rows).Error
+}
+
+// DiscoveredHost is traffic to a host that no deployment in the catalogue
+// claims, with what people decided about it.
+type DiscoveredHost struct {
+	Host          string
+	Requests      int64
+	HTTPS         int64
+	Authenticated int64
+	Endpoints     int
+	FirstSeen     time.Time
+	LastSeen      time.Time
+	Status        string // new, claimed or ignored
+	APISlug       string
+}
+
+// DiscoveredHosts lists hosts seen in traffic since from that match no
+// deployment, busiest first.
+func (s *Store) DiscoveredHosts(ctx context.Context, from time.Time) ([]DiscoveredHost, error) {
+	var rows []DiscoveredTraffic
+	if err := s.db.WithContext(ctx).Where("hour >= ?", from.UTC()).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	by := map[string]*DiscoveredHost{}
+	eps := map[string]map[string]bool{}
+	for _, r := range rows {
+		h := by[r.Host]
+		if h == nil {
+			h = &DiscoveredHost{Host: r.Host, FirstSeen: r.FirstSeen, Status: "new"}
+			by[r.Host] = h
+			eps[r.Host] = map[string]bool{}
+		}
+		h.Requests += r.Requests
+		h.HTTPS += r.HTTPS
+		h.Authenticated += r.Authenticated
+		h.FirstSeen = minTime(h.FirstSeen, r.FirstSeen)
+		h.LastSeen = maxTime(h.LastSeen, r.LastSeen)
+		eps[r.Host][r.Method+" "+r.Template] = true
+	}
+	var decisions []struct {
+		Host, Status, APISlug string
+	}
+	if err := s.db.WithContext(ctx).Table("discovered_hosts").
+		Select("discovered_hosts.host, discovered_hosts.status, apis.slug AS api_slug").
+		Joins("LEFT JOIN apis ON apis.id = discovered_hosts.api_id").Scan(&decisions).Error; err != nil {
+		return nil, err
+	}
+	for _, d := range decisions {
+		if h := by[d.Host]; h != nil {
+			h.Status, h.APISlug = d.Status, d.APISlug
+		}
+	}
+	out := make([]DiscoveredHost, 0, len(by))
+	for host, h := range by {
+		h.Endpoints = len(eps[host])
+		out = append(out, *h)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Requests != out[j].Requests {
+			return out[i].Requests > out[j].Requests
+		}
+		return out[i].Host < out[j].Host
+	})
+	return out, nil
+}
+
+// DiscoveredEndpoints lists a discovered host's inferred endpoints since
+// from, for claiming it into the catalogue.
+func (s *Store) DiscoveredEndpoints(ctx context.Context, host string, from time.Time) ([]DiscoveredTraffic, error) {
+	var rows []DiscoveredTraffic
+	err := s.db.WithContext(ctx).Table("discovered_traffic").
+		Select("host, method, template, SUM(requests) AS requests, SUM(status_2xx) AS status_2xx, SUM(status_4xx) AS status_4xx, SUM(status_5xx) AS status_5xx, SUM(https) AS https, SUM(authenticated) AS authenticated, SUM(legitimate) AS legitimate, MIN(first_seen) AS first_seen, MAX(last_seen) AS last_seen").
+		Where("host = ? AND hour >= ?", host, from.UTC()).Group("host, method, template").Order("template, method").Scan(&rows).Error
+	return rows, err
+}
