@@ -159,3 +159,66 @@ func (s *Store) DiscoveredEndpoints(ctx context.Context, host string, from time.
 		Where("host = ? AND hour >= ?", host, from.UTC()).Group("host, method, template").Order("template, method").Scan(&rows).Error
 	return rows, err
 }
+
+// MatchTarget is one API version as traffic matching needs it.
+type MatchTarget struct {
+	VersionID   uint
+	APIID       uint
+	Deployments []string
+	Operations  []MatchOperation
+}
+
+// MatchOperation is one documented method on one path template.
+type MatchOperation struct {
+	Method, Path string
+}
+
+// MatchTargets lists every version with its deployments' base URLs and its
+// current spec's operations, in three queries whatever the catalogue size.
+func (s *Store) MatchTargets(ctx context.Context) ([]MatchTarget, error) {
+	db := s.db.WithContext(ctx)
+	var versions []struct{ ID, APIID uint }
+	if err := db.Table("versions").Select("id, api_id").Order("id").Scan(&versions).Error; err != nil {
+		return nil, err
+	}
+	out := make([]MatchTarget, len(versions))
+	index := make(map[uint]int, len(versions))
+	for i, v := range versions {
+		out[i] = MatchTarget{VersionID: v.ID, APIID: v.APIID}
+		index[v.ID] = i
+	}
+	var deps []struct {
+		VersionID uint
+		BaseURL   string
+	}
+	if err := db.Table("deployments").Select("version_id, base_url").Scan(&deps).Error; err != nil {
+		return nil, err
+	}
+	for _, d := range deps {
+		if i, ok := index[d.VersionID]; ok {
+			out[i].Deployments = append(out[i].Deployments, d.BaseURL)
+		}
+	}
+	rows, err := db.Table("endpoints").Select("version_id, method, path").Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id uint
+		var op MatchOperation
+		if err := rows.Scan(&id, &op.Method, &op.Path); err != nil {
+			return nil, err
+		}
+		if i, ok := index[id]; ok {
+			out[i].Operations = append(out[i].Operations, op)
+		}
+	}
+	return out, rows.Err()
+}
+
+// CatalogueGeneration changes whenever the catalogue does, from any
+// replica; callers rebuild what they derive from it when it moves.
+func (s *Store) CatalogueGeneration(ctx context.Context) (int64, error) {
+	return s.catalogueGeneration(ctx)
+}
