@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/steward-governance/steward/internal/cliflags"
 )
 
 // Exit statuses of Run, for CI gates.
@@ -32,7 +34,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 
-	files, err := parseInterleaved(fs, args)
+	files, err := cliflags.ParseInterleaved(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
 	}
@@ -87,25 +89,4 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		return ExitChanges
 	}
 	return ExitOK
-}
-
-// parseInterleaved parses flags wherever they stand among the positional
-// arguments; the flag package alone stops at the first positional one.
-// Everything after "--" is positional.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return positional, nil
-		}
-		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
-			return append(positional, rest...), nil
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
-	}
 }

@@ -27,7 +27,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "Usage: steward import [--specs] [--owner TEAM] [--database-url URL] DIR")
 		fmt.Fprintln(stderr, "\nReads Backstage catalog-info.yaml files (Group, API, Component with providesApis)")
 		fmt.Fprintln(stderr, "or, with --specs, every OpenAPI file under DIR, and creates or updates the")
-		fmt.Fprintln(stderr, "catalogue by slug: importing twice never duplicates anything.")
+		fmt.Fprintln(stderr, "catalogue by slug: importing twice never duplicates anything. A spec that would")
+		fmt.Fprintln(stderr, "replace a version's current one with breaking changes at a stage whose policy")
+		fmt.Fprintln(stderr, "holds or refuses them stops the whole import, with the changes listed.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -92,9 +94,14 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "steward import: %v\n", err)
 		return 1
 	}
+	gate, err := newBreakingGate(ctx, store, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "steward import: %v\n", err)
+		return 1
+	}
 	limits := specs.DefaultLimits()
 	limits.MaxBytes = cfg.MaxSpecBytes
-	res, err := importer.Apply(ctx, store, catalog.Actor{Name: "cli:import"}, plan, limits, false)
+	res, err := importer.Apply(ctx, store.WithSpecGate(gate), catalog.Actor{Name: "cli:import"}, plan, limits, false)
 	if err != nil {
 		fmt.Fprintf(stderr, "steward import: %v\n", err)
 		return 1

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/steward-governance/steward/internal/cliflags"
 	"github.com/steward-governance/steward/lintreport"
 	"github.com/steward-governance/steward/rules"
 	"github.com/steward-governance/steward/rules/doc"
@@ -65,7 +66,7 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fset.PrintDefaults()
 	}
 
-	specArgs, err := parseInterleaved(fset, args)
+	specArgs, err := cliflags.ParseInterleaved(fset, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return lintOK
 	}
@@ -338,25 +339,4 @@ func stewardVersion() string {
 		return bi.Main.Version
 	}
 	return ""
-}
-
-// parseInterleaved parses flags wherever they stand among the spec
-// arguments; the flag package alone stops at the first positional one.
-// Everything after "--" is positional.
-func parseInterleaved(fset *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fset.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fset.Args()
-		if len(rest) == 0 {
-			return positional, nil
-		}
-		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
-			return append(positional, rest...), nil
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
-	}
 }

@@ -1,12 +1,19 @@
 package handlers
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/steward-governance/steward/catalog"
 	"github.com/steward-governance/steward/models"
+	"github.com/steward-governance/steward/rules"
+	"github.com/steward-governance/steward/scorecard"
 	"github.com/steward-governance/steward/web"
 )
 
@@ -19,7 +26,11 @@ func (s *Server) showGovernancePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sum, err := s.store.SummarizeScores(ctx, models.LatestScorecardsFilter{}, governanceTopRules)
+	spared, err := s.graceSpared(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	sum, err := s.store.SummarizeScores(ctx, models.LatestScorecardsFilter{Spared: spared}, governanceTopRules)
 	if err != nil {
 		return err
 	}
@@ -40,8 +51,58 @@ func (s *Server) showGovernancePage(c echo.Context) error {
 	for _, r := range sum.WorstRule {
 		p.Worst = append(p.Worst, web.RuleFailureRow{Rule: r.Rule, Category: r.Category, Versions: r.Versions, Findings: r.Findings})
 	}
+	if spared != nil {
+		p.GraceRules, p.GraceUntil = len(spared.Rules), spared.Until
+	}
 	for _, m := range movers {
 		p.Movers = append(p.Movers, web.MoverRow{URL: "/apis/" + m.APISlug + "/versions/" + m.Version + "/scorecard", Name: m.APIName + " " + m.Version, Before: m.Before, Now: m.Now})
 	}
 	return s.render(c, http.StatusOK, web.Governance(s.layout(c, "Governance overview"), p))
+}
+
+// graceSpared names the rules the current standard's grace period spares
+// at now: new rules that scorecards show as warnings that do not count
+// yet, so the rules failed most leave them out. Nil when no grace period
+// runs. A standard that no longer loads spares nothing, said in the log:
+// the overview then counts every failure rather than fail.
+func (s *Server) graceSpared(ctx context.Context, now time.Time) (*models.GraceSpared, error) {
+	_, sv, err := s.store.CurrentStandard(ctx)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if sv.EffectiveAt == nil || !now.Before(*sv.EffectiveAt) {
+		return nil, nil
+	}
+	prev, err := s.store.PreviousStandardVersion(ctx, sv)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	standardOf := func(v *models.StandardVersion) (scorecard.Standard, error) {
+		rs, err := rules.Parse([]byte(v.Ruleset), "standard.yaml", nil)
+		if err != nil {
+			return scorecard.Standard{}, fmt.Errorf("standard version %d: %w", v.Number, err)
+		}
+		return scorecard.StandardOf("", "", rs), nil
+	}
+	cur, err := standardOf(sv)
+	if err == nil {
+		var before scorecard.Standard
+		if before, err = standardOf(prev); err == nil {
+			g := scorecard.NewGrace(cur, before, *sv.EffectiveAt)
+			spared := &models.GraceSpared{StandardVersionID: sv.ID, Until: *sv.EffectiveAt}
+			for name := range g.Rules {
+				spared.Rules = append(spared.Rules, name)
+			}
+			slices.Sort(spared.Rules)
+			return spared, nil
+		}
+	}
+	s.log.WarnContext(ctx, "governance overview: grace period not applied to the rules failed most", "error", err)
+	return nil, nil
 }

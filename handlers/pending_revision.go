@@ -89,6 +89,7 @@ func (s *Server) showPendingRevisionPage(c echo.Context) error {
 			"requested": "Exception requested; a governance lead will decide it.",
 			"approved":  "Exception approved; the revision is now current.",
 			"denied":    "Exception denied; the revision stays out of the catalogue.",
+			"withdrawn": "Withdrawn; the revision will not become current.",
 		}[c.QueryParam("done")]
 	})
 }
@@ -106,6 +107,7 @@ func (s *Server) renderPending(c echo.Context, status int, t *pendingTarget, adj
 		RevisionNumber: pr.RevisionNumber,
 		CanRequest:     pr.Status == models.PendingHeld && can(c, policy.ExceptionRequest, obj),
 		CanDecide:      pr.Status == models.PendingRequested && can(c, policy.ExceptionDecide, obj),
+		CanWithdraw:    pr.Open() && can(c, policy.ExceptionRequest, obj),
 	}
 	if pr.RequestedAt != nil {
 		page.RequestedAt = *pr.RequestedAt
@@ -153,11 +155,8 @@ func (s *Server) requestException(c echo.Context) error {
 	}
 	f.Reason = strings.TrimSpace(f.Reason)
 	errs := web.FieldErrors{}
-	switch n := utf8.RuneCountInString(f.Reason); {
-	case n == 0:
-		errs["reason"] = "Say why these breaking changes should ship in this version."
-	case n > maxNoteRunes:
-		errs["reason"] = fmt.Sprintf("Keep the reason under %d characters.", maxNoteRunes)
+	if msg := exceptionReasonProblem(f.Reason); msg != "" {
+		errs["reason"] = msg
 	}
 	if len(errs) > 0 {
 		return s.renderPending(c, http.StatusUnprocessableEntity, t, func(p *web.PendingRevisionPage) {
@@ -168,6 +167,18 @@ func (s *Server) requestException(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, pendingURL(t.v.API.Slug, t.v.Name, t.p.ID)+"?done=requested")
+}
+
+// exceptionReasonProblem says what is wrong with the reason for an
+// exception request, or "" when nothing is.
+func exceptionReasonProblem(reason string) string {
+	switch n := utf8.RuneCountInString(reason); {
+	case n == 0:
+		return "Say why these breaking changes should ship in this version."
+	case n > maxNoteRunes:
+		return fmt.Sprintf("Keep the reason under %d characters.", maxNoteRunes)
+	}
+	return ""
 }
 
 type decisionForm struct {
@@ -192,36 +203,59 @@ func (s *Server) decideException(c echo.Context, approve bool) error {
 	if utf8.RuneCountInString(f.Note) > maxNoteRunes {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, fmt.Sprintf("Keep the note under %d characters.", maxNoteRunes))
 	}
+	if _, err := s.decide(c, t, approve, f.Note); err != nil {
+		return err
+	}
+	done := "denied"
+	if approve {
+		done = "approved"
+	}
+	return c.Redirect(http.StatusSeeOther, pendingURL(t.v.API.Slug, t.v.Name, t.p.ID)+"?done="+done)
+}
+
+// decide approves or denies t's exception request, for the page and the
+// JSON API alike. Approving parses the held text again, for its
+// endpoints, makes it current and has the version scored again.
+func (s *Server) decide(c echo.Context, t *pendingTarget, approve bool, note string) (*models.PendingRevision, error) {
 	ctx := c.Request().Context()
 	var up models.SpecUpload
 	if approve {
 		select {
 		case s.parseSlots <- struct{}{}:
 		case <-ctx.Done():
-			return echo.NewHTTPError(http.StatusServiceUnavailable, "Steward is busy reading other specs; try again in a moment.")
+			return nil, echo.NewHTTPError(http.StatusServiceUnavailable, "Steward is busy reading other specs; try again in a moment.")
 		}
 		parsed, err := specs.Parse(ctx, []byte(t.p.Content), s.specLimits)
 		<-s.parseSlots
 		if err != nil {
 			var pe *specs.ParseError
 			if errors.As(err, &pe) {
-				return echo.NewHTTPError(http.StatusConflict, "The held spec no longer parses under the current limits; upload it again.")
+				return nil, echo.NewHTTPError(http.StatusConflict, "The held spec no longer parses under the current limits; upload it again.")
 			}
-			return err
+			return nil, err
 		}
 		up = importer.UploadOf([]byte(t.p.Content), parsed)
 	}
-	if _, _, err := s.store.DecideException(ctx, actor(c), t.v.API.Slug, t.v.Name, t.p.ID, approve, f.Note, up); err != nil {
+	p, _, err := s.store.DecideException(ctx, actor(c), t.v.API.Slug, t.v.Name, t.p.ID, approve, note, up)
+	if err != nil {
+		return nil, err
+	}
+	if approve && s.scoring != nil {
+		s.scoring.Kick()
+	}
+	return p, nil
+}
+
+// withdrawPendingRevision closes a held revision its team no longer wants.
+func (s *Server) withdrawPendingRevision(c echo.Context) error {
+	t, err := s.loadPending(c, policy.ExceptionRequest)
+	if err != nil {
 		return err
 	}
-	done := "denied"
-	if approve {
-		done = "approved"
-		if s.scoring != nil {
-			s.scoring.Kick()
-		}
+	if _, err := s.store.WithdrawPendingRevision(c.Request().Context(), actor(c), t.v.API.Slug, t.v.Name, t.p.ID); err != nil {
+		return err
 	}
-	return c.Redirect(http.StatusSeeOther, pendingURL(t.v.API.Slug, t.v.Name, t.p.ID)+"?done="+done)
+	return c.Redirect(http.StatusSeeOther, pendingURL(t.v.API.Slug, t.v.Name, t.p.ID)+"?done=withdrawn")
 }
 
 // changelogOf lists, newest first, the revisions that were compared with

@@ -74,8 +74,10 @@ func (s *Server) routes(e *echo.Echo) {
 	ui.POST("/apis/:api/versions/:version/pending/:id/exception", s.requestException)
 	ui.POST("/apis/:api/versions/:version/pending/:id/approve", s.approveException)
 	ui.POST("/apis/:api/versions/:version/pending/:id/deny", s.denyException)
+	ui.POST("/apis/:api/versions/:version/pending/:id/withdraw", s.withdrawPendingRevision)
 	ui.GET("/apis/:api/versions/:version/diff", s.showDiffPage)
 	ui.GET("/apis/:api/versions/:version/scorecard", s.showScorecardPage)
+	ui.GET("/apis/:api/versions/:version/traffic", s.showTrafficPage)
 
 	// Teams.
 	ui.GET("/teams", s.showTeamsPage)
@@ -117,6 +119,21 @@ func (s *Server) routes(e *echo.Echo) {
 	ui.POST("/tokens/:id/revoke", s.revokeToken)
 	ui.GET("/admin/audit", s.showAuditPage)
 
+	// Runtime: admins configure traffic sources and the jobs that read them.
+	ui.GET("/admin/sources", s.showSourcesPage)
+	ui.POST("/admin/sources", s.createSource)
+	ui.POST("/admin/sources/:id/enabled", s.setSourceEnabled)
+	ui.POST("/admin/sources/:id/delete", s.deleteSource)
+	ui.GET("/admin/jobs", s.showJobsPage)
+	ui.POST("/admin/jobs/:job/run", s.runJobNow)
+	ui.POST("/admin/jobs/:job/schedule", s.saveJobSchedule)
+	ui.GET("/admin/jobs/runs/:id", s.showJobRunPage)
+
+	// Ingestion from SDKs and OpenTelemetry exporters: machines holding an
+	// ingest key, not people, so neither sessions nor CSRF apply.
+	e.POST("/ingest/treblle", s.ingestTreblle)
+	e.POST("/v1/traces", s.ingestOTLP)
+
 	// JSON API. Scripts send JSON, not forms, so there is no CSRF token:
 	// changes need a bearer token, which a forged request cannot carry.
 	e.GET("/api/v1/openapi.json", s.apiOpenAPI)
@@ -143,6 +160,13 @@ func (s *Server) routes(e *echo.Echo) {
 	api.PUT("/apis/:api/versions/:version/spec", s.apiPutSpec)
 	api.GET("/apis/:api/versions/:version/revisions", s.apiListRevisions)
 	api.GET("/apis/:api/versions/:version/scorecard", s.apiGetScorecard)
+	// Pending revisions and their exceptions, as on the pending revision page.
+	api.GET("/pending-revisions", s.apiListPendingRevisions)
+	api.GET("/apis/:api/versions/:version/pending-revisions/:id", s.apiGetPendingRevision)
+	api.POST("/apis/:api/versions/:version/pending-revisions/:id/exception", s.apiRequestException)
+	api.POST("/apis/:api/versions/:version/pending-revisions/:id/approve", s.apiApproveException)
+	api.POST("/apis/:api/versions/:version/pending-revisions/:id/deny", s.apiDenyException)
+	api.POST("/apis/:api/versions/:version/pending-revisions/:id/withdraw", s.apiWithdrawPendingRevision)
 	api.GET("/standards/:standard", s.apiGetStandard)
 	api.PUT("/standards/:standard/draft", s.apiPutStandardDraft)
 	api.Any("/*", func(c echo.Context) error {

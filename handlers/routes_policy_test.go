@@ -26,6 +26,9 @@ const (
 	admin  = "admin"  // admins only
 	// governance leads (and admins): standards and waivers
 	governance = "governance"
+	// a source's ingest key, and nothing else: no session or API token
+	// lets anyone post events
+	ingestKey = "ingest key"
 )
 
 var routePolicy = map[string]string{
@@ -55,6 +58,7 @@ var routePolicy = map[string]string{
 	"GET /apis/:api/versions/:version/pending/:id":        reader,
 	"GET /apis/:api/versions/:version/diff":               reader,
 	"GET /apis/:api/versions/:version/scorecard":          reader,
+	"GET /apis/:api/versions/:version/traffic":            reader,
 	"GET /teams":                                          reader,
 	"GET /teams/new":                                      reader,
 	"GET /teams/:team":                                    reader,
@@ -125,6 +129,28 @@ var routePolicy = map[string]string{
 	"POST /waivers/:id/deny":                governance,
 	"GET /api/v1/standards/:standard":       reader,
 	"PUT /api/v1/standards/:standard/draft": governance,
+
+	// Pending revisions: withdrawn by their team, and the same flow in the
+	// JSON API as on their page.
+	"POST /apis/:api/versions/:version/pending/:id/withdraw":                   member,
+	"GET /api/v1/pending-revisions":                                            reader,
+	"GET /api/v1/apis/:api/versions/:version/pending-revisions/:id":            reader,
+	"POST /api/v1/apis/:api/versions/:version/pending-revisions/:id/exception": member,
+	"POST /api/v1/apis/:api/versions/:version/pending-revisions/:id/approve":   governance,
+	"POST /api/v1/apis/:api/versions/:version/pending-revisions/:id/deny":      governance,
+	"POST /api/v1/apis/:api/versions/:version/pending-revisions/:id/withdraw":  member,
+
+	// Runtime sources and jobs.
+	"GET /admin/sources":              admin,
+	"POST /admin/sources":             admin,
+	"POST /admin/sources/:id/enabled": admin,
+	"POST /admin/sources/:id/delete":  admin,
+	"GET /admin/jobs":                 admin,
+	"POST /admin/jobs/:job/run":       admin,
+	"POST /admin/jobs/:job/schedule":  admin,
+	"GET /admin/jobs/runs/:id":        admin,
+	"POST /ingest/treblle":            ingestKey,
+	"POST /v1/traces":                 ingestKey,
 }
 
 // roles are the people the table is checked for, least privileged first.
@@ -144,6 +170,8 @@ func allowed(rule, role string) bool {
 		return role == "admin"
 	case governance:
 		return role == "governance" || role == "admin"
+	case ingestKey:
+		return false
 	}
 	panic("unknown rule " + rule)
 }
@@ -199,6 +227,12 @@ func TestEveryRouteHasAPolicy(t *testing.T) {
 				}
 				if !want && got == "through" {
 					t.Errorf("%s as %s: answered %d, want it refused", route, role, res.status)
+				}
+				if rule == ingestKey {
+					if res.status != http.StatusUnauthorized {
+						t.Errorf("%s as %s without an ingest key: answered %d, want 401", route, role, res.status)
+					}
+					continue
 				}
 				if !want && role != "anonymous" && got != "forbidden" {
 					t.Errorf("%s as %s: answered %d, want 403", route, role, res.status)
@@ -305,6 +339,20 @@ func (fx *fixtures) request(role, method, pattern string) *page {
 		jar.SetCookies(u, []*http.Cookie{{Name: "steward_session", Value: fx.sessions[role]}})
 	}
 	as := &site{t: s.t, srv: s.srv, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, store: s.store}
+	if strings.HasPrefix(pattern, "/ingest/") || pattern == "/v1/traces" {
+		// A well-formed event with the role's session and API token but no
+		// ingest key.
+		body, contentType := treblleEvent(""), "application/json"
+		if pattern == "/v1/traces" {
+			body = `{"resourceSpans":[]}`
+		}
+		req, _ := http.NewRequest(method, s.srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", contentType)
+		if role != "anonymous" {
+			req.Header.Set("Authorization", "Bearer "+fx.tokens[role])
+		}
+		return as.do(req)
+	}
 	if strings.HasPrefix(pattern, "/api/v1/") {
 		var body string
 		switch {

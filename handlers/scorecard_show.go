@@ -116,7 +116,7 @@ func ruleViews(sc scorecard.Scorecard, revisionURL string) []web.RuleView {
 	for _, r := range results {
 		rv := web.RuleView{
 			Name: r.Rule, Description: r.Description, Category: string(r.Category), Severity: r.Severity.String(),
-			Status: string(r.Status), Findings: r.Findings, HowToFix: r.HowToFix, DocURL: r.DocumentationURL, Error: r.Error,
+			Status: string(r.Status), Findings: r.Findings, HowToFix: r.HowToFix, DocURL: r.DocumentationURL, Error: r.Error, Detail: r.Detail,
 			Targets: r.Targets, FailedTargets: r.FailedTargets,
 		}
 		if r.Waiver != nil {

@@ -17,6 +17,9 @@ type Store interface {
 	Standards // standards_store.go: drafts, previews, publishing, waivers
 	Overviews
 	PendingRevisions // pending_revision.go: the breaking-change policy
+	Sources          // sources.go: traffic sources and ingest keys
+	JobRecords       // jobs_admin.go: job runs and schedules
+	Traffic          // traffic.go: rollups per version
 
 	ListTeams(ctx context.Context) ([]models.TeamSummary, error)
 	GetTeam(ctx context.Context, slug string) (*models.Team, error)
@@ -80,4 +83,6 @@ type PendingRevisions interface {
 	PendingRevisions(ctx context.Context, versionID uint, limit int) ([]models.PendingRevision, error)
 	RequestException(ctx context.Context, actor catalog.Actor, apiSlug, version string, id uint, reason string) (*models.PendingRevision, error)
 	DecideException(ctx context.Context, actor catalog.Actor, apiSlug, version string, id uint, approve bool, note string, up models.SpecUpload) (*models.PendingRevision, *models.SpecRevision, error)
+	WithdrawPendingRevision(ctx context.Context, actor catalog.Actor, apiSlug, version string, id uint) (*models.PendingRevision, error)
+	ListPendingRevisions(ctx context.Context, f models.PendingFilter) ([]models.PendingRevisionRow, int64, error)
 }

@@ -135,6 +135,10 @@ func (p *Preview) compare(ctx context.Context, t models.ScoringTarget, drs *rule
 	if err != nil {
 		return res, err
 	}
+	revision, err := revisionOf(ctx, p.Store, t.VersionID, rev)
+	if err != nil {
+		return res, err
+	}
 	waiverRows, err := p.Store.ApprovedWaivers(ctx, t.VersionID)
 	if err != nil {
 		return res, err
@@ -144,7 +148,7 @@ func (p *Preview) compare(ctx context.Context, t models.ScoringTarget, drs *rule
 	source := t.APISlug + "/" + t.Version
 	failingNow := map[string]bool{}
 	if base != nil {
-		sc, lerr := p.lint(ctx, base.rs, base.grace.Apply(base.std, now), rev.Content, source, waivers, now)
+		sc, lerr := p.lint(ctx, base.rs, base.grace.Apply(base.std, now), rev.Content, source, revision, waivers, now)
 		if lerr != nil {
 			res.Error = "published standard: " + lerr.Error()
 		}
@@ -158,7 +162,7 @@ func (p *Preview) compare(ctx context.Context, t models.ScoringTarget, drs *rule
 			}
 		}
 	}
-	sc, lerr := p.lint(ctx, drs, draftStd, rev.Content, source, waivers, now)
+	sc, lerr := p.lint(ctx, drs, draftStd, rev.Content, source, revision, waivers, now)
 	if lerr != nil {
 		res.Error = joinErr(res.Error, "draft: "+lerr.Error())
 	}
@@ -183,7 +187,7 @@ func (p *Preview) compare(ctx context.Context, t models.ScoringTarget, drs *rule
 
 // lint scores one spec under one standard; a lint that could not run is
 // an error, and an unfinished one says so in the error too.
-func (p *Preview) lint(ctx context.Context, rs *rules.Ruleset, std scorecard.Standard, content, source string, waivers []scorecard.Waiver, now time.Time) (scorecard.Scorecard, error) {
+func (p *Preview) lint(ctx context.Context, rs *rules.Ruleset, std scorecard.Standard, content, source string, rev scorecard.Revision, waivers []scorecard.Waiver, now time.Time) (scorecard.Scorecard, error) {
 	timeout := p.Timeout
 	if timeout <= 0 {
 		timeout = time.Minute
@@ -192,9 +196,9 @@ func (p *Preview) lint(ctx context.Context, rs *rules.Ruleset, std scorecard.Sta
 	rep, err := rs.LintBytes(lctx, []byte(content), rules.LintOptions{Source: source})
 	cancel()
 	if err != nil && rep == nil {
-		return scorecard.Compute(std, nil, waivers, now), err
+		return scorecard.ComputeRevision(std, nil, rev, waivers, now), err
 	}
-	sc := scorecard.Compute(std, rep, waivers, now)
+	sc := scorecard.ComputeRevision(std, rep, rev, waivers, now)
 	if sc.Incomplete {
 		return sc, errors.New(sc.Summary)
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/steward-governance/steward/catalog"
 	"github.com/steward-governance/steward/models"
 	"github.com/steward-governance/steward/rules"
 	"github.com/steward-governance/steward/scorecard"
@@ -147,6 +148,10 @@ func (j *Scoring) score(ctx context.Context, rs *rules.Ruleset, std scorecard.St
 	if err != nil {
 		return fmt.Errorf("jobs: scoring %s/%s: %w", t.APISlug, t.Version, err)
 	}
+	revision, err := revisionOf(ctx, j.Store, t.VersionID, rev)
+	if err != nil {
+		return fmt.Errorf("jobs: scoring %s/%s: %w", t.APISlug, t.Version, err)
+	}
 	waiverRows, err := j.Store.ApprovedWaivers(ctx, t.VersionID)
 	if err != nil {
 		return fmt.Errorf("jobs: scoring %s/%s: %w", t.APISlug, t.Version, err)
@@ -177,11 +182,11 @@ func (j *Scoring) score(ctx context.Context, rs *rules.Ruleset, std scorecard.St
 	switch {
 	case lintErr != nil && rep == nil:
 		// Incomplete with the reason: never a pass.
-		sc = scorecard.Compute(std, nil, waivers, now)
+		sc = scorecard.ComputeRevision(std, nil, revision, waivers, now)
 		sc.Summary = "not scored: " + lintErr.Error()
 		status = "error"
 	default:
-		sc = scorecard.Compute(std, rep, waivers, now)
+		sc = scorecard.ComputeRevision(std, rep, revision, waivers, now)
 		if sc.Incomplete {
 			status = "incomplete"
 		} else if !sc.HasScore {
@@ -205,4 +210,25 @@ func (j *Scoring) score(ctx context.Context, rs *rules.Ruleset, std scorecard.St
 		return fmt.Errorf("jobs: scoring %s/%s: %w", t.APISlug, t.Version, err)
 	}
 	return nil
+}
+
+// StageStore tells a version's lifecycle stage, which the breaking-changes
+// check weighs a revision's changes against; a store without it leaves the
+// check not applicable.
+type StageStore interface {
+	VersionStage(ctx context.Context, versionID uint) (catalog.Stage, error)
+}
+
+// revisionOf is what scoring knows of rev besides its text: how it differs
+// from the revision before it, and its version's stage.
+func revisionOf(ctx context.Context, store any, versionID uint, rev *models.SpecRevision) (scorecard.Revision, error) {
+	ss, ok := store.(StageStore)
+	if !ok {
+		return scorecard.Revision{}, nil
+	}
+	stage, err := ss.VersionStage(ctx, versionID)
+	if err != nil {
+		return scorecard.Revision{}, err
+	}
+	return scorecard.RevisionOf(stage, rev.Changes, rev.Excepted), nil
 }

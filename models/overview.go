@@ -31,6 +31,20 @@ type RuleFailures struct {
 // TeamSlug empty means the whole catalogue.
 type LatestScorecardsFilter struct {
 	TeamSlug string
+	// Spared, when set, leaves out of the most failed rules the failures a
+	// grace period spared: shown on their scorecards as warnings that do
+	// not count yet, they are not what the catalogue fails.
+	Spared *GraceSpared
+}
+
+// GraceSpared names the rules a standard version's grace period spares
+// until its effective date: the rules it added to the version it replaced.
+// Scorecards computed under that version before the date show their
+// failures as warnings that do not count.
+type GraceSpared struct {
+	StandardVersionID uint
+	Until             time.Time
+	Rules             []string
 }
 
 // ScoreSummary is the average score and the most failed rules over the
@@ -65,10 +79,15 @@ func (s *Store) SummarizeScores(ctx context.Context, f LatestScorecardsFilter, t
 	if agg.Scored > 0 {
 		sum.Average = int(agg.Total / int64(agg.Scored))
 	}
-	err = s.db.WithContext(ctx).Table("scorecard_failures").
-		Select("rule, MIN(category) AS category, COUNT(*) AS versions, SUM(findings) AS findings").
-		Where("scorecard_id IN (?)", latest).Group("rule").
-		Order("versions DESC").Order("rule").Limit(topRules).Scan(&sum.WorstRule).Error
+	worst := s.db.WithContext(ctx).Table("scorecard_failures").
+		Select("scorecard_failures.rule AS rule, MIN(scorecard_failures.category) AS category, COUNT(*) AS versions, SUM(scorecard_failures.findings) AS findings").
+		Where("scorecard_failures.scorecard_id IN (?)", latest)
+	if sp := f.Spared; sp != nil && len(sp.Rules) > 0 {
+		worst = worst.Joins("JOIN scorecards ON scorecards.id = scorecard_failures.scorecard_id").
+			Where("NOT (scorecard_failures.rule IN ? AND scorecards.standard_version_id = ? AND scorecards.computed_at < ?)", sp.Rules, sp.StandardVersionID, sp.Until.UTC())
+	}
+	err = worst.Group("scorecard_failures.rule").
+		Order("versions DESC").Order("scorecard_failures.rule").Limit(topRules).Scan(&sum.WorstRule).Error
 	if err != nil {
 		return nil, translate(err, "worst rules")
 	}

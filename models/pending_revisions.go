@@ -24,13 +24,18 @@ type RevisionChanges struct {
 }
 
 // Pending revision statuses. A held revision waits for its team to request
-// an exception; a requested one for a governance lead to decide it.
+// an exception; a requested one for a governance lead to decide it. The
+// team may withdraw it while it waits.
 const (
 	PendingHeld      = "held"
 	PendingRequested = "requested"
 	PendingApproved  = "approved"
 	PendingDenied    = "denied"
+	PendingWithdrawn = "withdrawn"
 )
+
+// PendingStatuses lists every status a pending revision can have.
+var PendingStatuses = []string{PendingHeld, PendingRequested, PendingApproved, PendingDenied, PendingWithdrawn}
 
 // PendingRevision is an upload with breaking changes that the policy of
 // its version's stage held back: it is not current, and the endpoints and
@@ -188,8 +193,12 @@ func (s *Store) RequestException(ctx context.Context, actor catalog.Actor, apiSl
 		if err := tx.Omit("Content").Where("version_id = ?", v.ID).Take(&p, id).Error; err != nil {
 			return err
 		}
-		if p.Status != PendingHeld {
-			return fmt.Errorf("an exception for this revision was already %s: %w", p.Status, catalog.ErrConflict)
+		switch p.Status {
+		case PendingHeld:
+		case PendingRequested:
+			return &ConflictError{Message: "An exception for this revision has already been requested; a governance lead will decide it."}
+		default:
+			return &ConflictError{Message: fmt.Sprintf("This revision is %s: there is no exception left to request.", p.Status)}
 		}
 		now := time.Now().UTC()
 		p.Status, p.Reason, p.RequestedBy, p.RequestedAt = PendingRequested, reason, actor.Name, &now
@@ -222,14 +231,14 @@ func (s *Store) DecideException(ctx context.Context, actor catalog.Actor, apiSlu
 			return err
 		}
 		if p.Status != PendingRequested {
-			return fmt.Errorf("this revision has no exception request to decide (it is %s): %w", p.Status, catalog.ErrConflict)
+			return &ConflictError{Message: fmt.Sprintf("This revision has no exception request to decide: it is %s.", p.Status)}
 		}
 		now := time.Now().UTC()
 		p.Status, p.DecidedBy, p.DecidedAt, p.DecisionNote = PendingDenied, actor.Name, &now, note
 		action := "exception.deny"
 		if approve {
 			if v.CurrentRevisionID == nil || *v.CurrentRevisionID != p.BaseRevisionID {
-				return fmt.Errorf("the version's spec changed since this revision was held; its changes no longer apply, so upload it again: %w", catalog.ErrConflict)
+				return &ConflictError{Message: "The version's spec changed since this revision was held, so its changes no longer apply: upload it again."}
 			}
 			up.Changes = RevisionChanges{JSON: p.Changes, Breaking: p.BreakingCount, Warning: p.WarningCount, Info: p.InfoCount}
 			r, _, err := saveSpec(tx, actor, apiSlug, &v, up)
@@ -252,4 +261,84 @@ func (s *Store) DecideException(ctx context.Context, actor catalog.Actor, apiSlu
 		return nil, nil, translate(err, "decide exception")
 	}
 	return &p, rev, nil
+}
+
+// WithdrawPendingRevision closes a pending revision its team no longer
+// wants, held or awaiting a decision; one already closed is a conflict.
+// DecidedBy and DecidedAt then say who withdrew it and when.
+func (s *Store) WithdrawPendingRevision(ctx context.Context, actor catalog.Actor, apiSlug, version string, id uint) (*PendingRevision, error) {
+	var p PendingRevision
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var v Version
+		if err := findVersion(tx, apiSlug, version, &v); err != nil {
+			return err
+		}
+		if err := tx.Omit("Content").Where("version_id = ?", v.ID).Take(&p, id).Error; err != nil {
+			return err
+		}
+		if !p.Open() {
+			return &ConflictError{Message: fmt.Sprintf("This revision is already %s: there is nothing to withdraw.", p.Status)}
+		}
+		now := time.Now().UTC()
+		p.Status, p.DecidedBy, p.DecidedAt = PendingWithdrawn, actor.Name, &now
+		if err := tx.Model(&p).Select("status", "decided_by", "decided_at").Updates(&p).Error; err != nil {
+			return err
+		}
+		return audit(tx, actor, "spec.withdraw", "version", apiSlug+"/"+v.Name, nil,
+			map[string]any{"pending": p.ID, "breaking": p.BreakingCount})
+	})
+	if err != nil {
+		return nil, translate(err, "withdraw pending revision")
+	}
+	return &p, nil
+}
+
+// PendingFilter narrows ListPendingRevisions; empty fields match all.
+// Version needs APISlug. Statuses are PendingStatuses values.
+type PendingFilter struct {
+	APISlug, Version string
+	Statuses         []string
+	Limit, Offset    int
+}
+
+// PendingRevisionRow is a pending revision, without its content and
+// changes, with the names of its API and version and its version's stage.
+type PendingRevisionRow struct {
+	PendingRevision
+	APISlug, APIName, VersionName, Stage, TeamSlug string
+}
+
+// ListPendingRevisions lists pending revisions across the catalogue,
+// newest first, one page at a time, and how many match in all.
+func (s *Store) ListPendingRevisions(ctx context.Context, f PendingFilter) ([]PendingRevisionRow, int64, error) {
+	q := s.db.WithContext(ctx).Table("pending_revisions").
+		Joins("JOIN versions ON versions.id = pending_revisions.version_id").
+		Joins("JOIN apis ON apis.id = versions.api_id").
+		Joins("JOIN teams ON teams.id = apis.team_id")
+	if f.APISlug != "" {
+		q = q.Where("apis.slug = ?", f.APISlug)
+	}
+	if f.Version != "" {
+		q = q.Where("versions.name = ?", f.Version)
+	}
+	if len(f.Statuses) > 0 {
+		q = q.Where("pending_revisions.status IN ?", f.Statuses)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, translate(err, "count pending revisions")
+	}
+	var rows []PendingRevisionRow
+	err := q.Select(`pending_revisions.id, pending_revisions.version_id, pending_revisions.base_revision_id, pending_revisions.base_number,
+			pending_revisions.hash, pending_revisions.format, pending_revisions.spec_version, pending_revisions.title, pending_revisions.size_bytes,
+			pending_revisions.breaking_count, pending_revisions.warning_count, pending_revisions.info_count, pending_revisions.status,
+			pending_revisions.reason, pending_revisions.requested_by, pending_revisions.requested_at, pending_revisions.decided_by,
+			pending_revisions.decided_at, pending_revisions.decision_note, pending_revisions.revision_number, pending_revisions.created_by,
+			pending_revisions.created_at, apis.slug AS api_slug, apis.name AS api_name, versions.name AS version_name,
+			versions.stage AS stage, teams.slug AS team_slug`).
+		Order("pending_revisions.id DESC").Limit(f.Limit).Offset(f.Offset).Scan(&rows).Error
+	if err != nil {
+		return nil, 0, translate(err, "pending revisions")
+	}
+	return rows, total, nil
 }

@@ -154,3 +154,14 @@ func (s *Store) RevisionByID(ctx context.Context, id uint) (*SpecRevision, error
 	}
 	return &rev, nil
 }
+
+// VersionStage returns the lifecycle stage of a version: the breaking-
+// changes check of its scorecard weighs its current revision's changes
+// against the policy of that stage.
+func (s *Store) VersionStage(ctx context.Context, versionID uint) (catalog.Stage, error) {
+	var v Version
+	if err := s.db.WithContext(ctx).Select("id", "stage").Take(&v, versionID).Error; err != nil {
+		return "", translate(err, "version stage")
+	}
+	return catalog.Stage(v.Stage), nil
+}

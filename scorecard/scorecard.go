@@ -39,6 +39,10 @@
 //     (x-steward-category-weights in the ruleset; 1 for a category it does
 //     not list), truncated; the grade follows from it: A 90+, B 80+, C 70+,
 //     D 60+, F below.
+//   - One governance rule is not a lint rule: the breaking-changes check
+//     (BreakingChangesRule, breaking.go) fails a revision with breaking
+//     changes from the revision before it that an exception let through,
+//     or that the policy of its version's stage does not allow now.
 //   - When the lint did not finish (it timed out), the scorecard is marked
 //     incomplete and has no scores and no grade: "not scored: evaluation
 //     timed out". Rules with findings are shown as failed; the others as
@@ -51,6 +55,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/steward-governance/steward/catalog"
 	"github.com/steward-governance/steward/rules"
 )
 
@@ -90,19 +95,31 @@ type Standard struct {
 	// CategoryWeights sets how much each category counts in the overall
 	// score; a category missing here counts 1.
 	CategoryWeights map[rules.Category]float64
+	// BreakingPolicies is what breaking changes meet at each lifecycle
+	// stage (x-steward-breaking-changes), which the breaking-changes check
+	// applies; a stage missing here has rules.DefaultBreakingPolicy's.
+	BreakingPolicies map[catalog.Stage]rules.BreakingPolicy
 }
 
 // StandardOf describes a loaded ruleset as a standard, keeping the rules
-// it enables and its category weights (x-steward-category-weights).
+// it enables, its category weights (x-steward-category-weights) and its
+// breaking-change policy (x-steward-breaking-changes), and adding the
+// breaking-changes check (BreakingChangesCheck) unless the ruleset has a
+// rule of that name.
 func StandardOf(name, version string, rs *rules.Ruleset) Standard {
-	s := Standard{Name: name, Version: version}
+	s := Standard{Name: name, Version: version, BreakingPolicies: make(map[catalog.Stage]rules.BreakingPolicy, len(catalog.Stages))}
 	if len(rs.CategoryWeights) > 0 {
 		s.CategoryWeights = make(map[rules.Category]float64, len(rs.CategoryWeights))
 		for c, w := range rs.CategoryWeights {
 			s.CategoryWeights[c] = w
 		}
 	}
+	for _, stage := range catalog.Stages {
+		s.BreakingPolicies[stage] = rs.BreakingPolicyFor(stage)
+	}
+	hasCheck := false
 	for _, r := range rs.Rules {
+		hasCheck = hasCheck || r.Name == BreakingChangesRule
 		if !r.Enabled() {
 			continue
 		}
@@ -116,6 +133,9 @@ func StandardOf(name, version string, rs *rules.Ruleset) Standard {
 			HowToFix:         r.HowToFix,
 			DocumentationURL: r.DocumentationURL,
 		})
+	}
+	if !hasCheck {
+		s.Rules = append(s.Rules, BreakingChangesCheck())
 	}
 	return s
 }
@@ -222,6 +242,9 @@ type RuleResult struct {
 	Evidence []Evidence
 	// Error says why the rule could not be evaluated (Status Error).
 	Error string
+	// Detail says why a check that is not a lint rule (the
+	// breaking-changes check) has its result.
+	Detail string `json:",omitempty"`
 	// Waiver is the waiver that applies (Status Waived).
 	Waiver           *Waiver
 	HowToFix         string
@@ -290,10 +313,18 @@ const NotScoredTimeout = "not scored: evaluation timed out"
 const NotScoredEmpty = "not scored: no rule of the standard applies"
 
 // Compute builds the scorecard of a lint report under a standard, with the
-// waivers granted for the API version. now decides which waivers are still
-// in force and is recorded as the scorecard's time. Findings of rules the
-// standard does not have are left out.
+// waivers granted for the API version, knowing nothing of the revision
+// beyond its text: the breaking-changes check is not applicable. Scoring a
+// stored revision uses ComputeRevision.
 func Compute(std Standard, rep *rules.Report, waivers []Waiver, now time.Time) Scorecard {
+	return ComputeRevision(std, rep, Revision{}, waivers, now)
+}
+
+// ComputeRevision builds the scorecard of a lint report of rev under a
+// standard, with the waivers granted for the API version. now decides
+// which waivers are still in force and is recorded as the scorecard's
+// time. Findings of rules the standard does not have are left out.
+func ComputeRevision(std Standard, rep *rules.Report, rev Revision, waivers []Waiver, now time.Time) Scorecard {
 	sc := Scorecard{Standard: std.Name, StandardVersion: std.Version, ComputedAt: now}
 	if rep == nil {
 		rep = &rules.Report{Incomplete: true}
@@ -355,6 +386,11 @@ func Compute(std Standard, rep *rules.Report, waivers []Waiver, now time.Time) S
 			st = rules.RuleStats{Targets: max(st.Targets, 1), Failed: max(st.Targets, 1)}
 		}
 		switch msg, failed := ruleErr[r.Name]; {
+		case r.Name == BreakingChangesRule && active[r.Name] == nil:
+			// Not a lint rule: its result does not depend on the lint,
+			// finished or not.
+			res.Evidence, res.Findings = nil, 0
+			checkBreakingChanges(std, rev, &res)
 		case active[r.Name] != nil:
 			res.Status = Waived
 			w := *active[r.Name]
