@@ -55,7 +55,7 @@ func TestImportBackstageTwiceNeverDuplicates(t *testing.T) {
 }
 
 func TestServeShutsDownGracefully(t *testing.T) {
-	cfg, err := config.Load([]string{"--addr", "127.0.0.1:0", "--database-url", filepath.Join(t.TempDir(), "s.db"), "--demo=false"}, func(string) string { return "" }, io.Discard)
+	cfg, err := config.Load([]string{"--addr", "127.0.0.1:0", "--database-url", filepath.Join(t.TempDir(), "s.db"), "--demo=false", "--journal-dir", filepath.Join(t.TempDir(), "journal")}, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

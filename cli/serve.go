@@ -20,8 +20,10 @@ import (
 	"github.com/steward-governance/steward/importer"
 	"github.com/steward-governance/steward/jobs"
 	"github.com/steward-governance/steward/models"
+	"github.com/steward-governance/steward/sealing"
 	"github.com/steward-governance/steward/specs"
 	"github.com/steward-governance/steward/static"
+	"github.com/steward-governance/steward/traffic/journal"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -67,8 +69,31 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready chan
 	if err := store.EnsureDefaultStandard(ctx, defaultRuleset); err != nil {
 		return err
 	}
+	secret, err := resolveSecretKey(cfg, log)
+	if err != nil {
+		return err
+	}
+	box, err := sealing.New(secret)
+	if err != nil {
+		return fmt.Errorf("STEWARD_SECRET_KEY: %w", err)
+	}
+	jr, err := journal.Open(cfg.JournalDir, journal.Options{Log: log})
+	if err != nil {
+		return fmt.Errorf("open the ingest journal (STEWARD_JOURNAL_DIR=%s): %w", cfg.JournalDir, err)
+	}
+	// Closed last: the rollup may still be reading it while jobs stop.
+	defer jr.Close()
+	instance := instanceName()
+	if err := store.FailStaleJobRuns(ctx, instance); err != nil {
+		return err
+	}
 	scoring := &jobs.Scoring{Store: store, Log: log}
-	deps := handlers.Deps{Store: store, Identities: store, Config: cfg, Log: log, Static: static.Files, DemoData: hasDemo, Scoring: scoring, Background: ctx}
+	runner := jobs.NewRunner(store, instance, log)
+	if err := registerJobs(ctx, runner, store, jobDeps{cfg: cfg, log: log, scoring: scoring, journal: jr, instance: instance}); err != nil {
+		return err
+	}
+	deps := handlers.Deps{Store: store, Identities: store, Config: cfg, Log: log, Static: static.Files, DemoData: hasDemo, Scoring: scoring, Background: ctx,
+		Jobs: runner, Sealer: box, Ingest: jr, ConsumerKey: box.ConsumerKey()}
 	if !cfg.DevSignIn() {
 		deps.OIDC = identity.NewProvider(ctx, identity.Settings{
 			Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
@@ -95,16 +120,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready chan
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	sched := jobs.NewScheduler(log)
-	if err := sched.Add("@every 1h", &jobs.SessionCleanup{Store: store, Idle: cfg.SessionIdle, Log: log}); err != nil {
-		return err
-	}
-	// Scoring runs when kicked (a spec upload, a publish) and every few
-	// minutes to catch up with anything a restart interrupted.
-	if err := sched.Add("@every 5m", scoring); err != nil {
-		return err
-	}
-	sched.Start()
+	runner.Start()
 	go scoring.Loop(ctx)
 	scoring.Kick()
 	errc := make(chan error, 1)
@@ -123,7 +139,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready chan
 	defer cancel()
 	err = srv.Shutdown(sctx)
 	// Jobs stop after the server: requests in flight may still need them.
-	sched.Stop(sctx)
+	runner.Stop(sctx)
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -110,6 +110,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.WarnContext(ctx, "request rejected", "request_id", reqID, "path", c.Request().URL.Path, "status", status, "error", err)
 	}
 	msg := publicMessage(err, status)
+	var ra *retryAfter
+	if errors.As(err, &ra) {
+		c.Response().Header().Set("Retry-After", ra.seconds)
+	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
 		return

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,20 +17,27 @@ import (
 
 	"github.com/steward-governance/steward/config"
 	"github.com/steward-governance/steward/handlers"
+	"github.com/steward-governance/steward/jobs"
 	"github.com/steward-governance/steward/models"
 	"github.com/steward-governance/steward/models/storetest"
+	"github.com/steward-governance/steward/sealing"
+	"github.com/steward-governance/steward/traffic/journal"
 )
 
 // site is a running Steward on a fresh database, driven like a browser:
 // a cookie jar, no redirects followed automatically, HTML parsed for
 // assertions.
 type site struct {
-	t      *testing.T
-	e      *echo.Echo
-	srv    *httptest.Server
-	client *http.Client
-	store  *models.Store
+	t       *testing.T
+	e       *echo.Echo
+	srv     *httptest.Server
+	client  *http.Client
+	store   *models.Store
+	journal *journal.Journal // where ingested events go
 }
+
+// testSecretKey stands in for STEWARD_SECRET_KEY.
+const testSecretKey = "test-secret-key-0123456789abcdef-0123456789"
 
 func newSite(t *testing.T, engine string, tweak ...func(*config.Config)) *site {
 	t.Helper()
@@ -41,9 +49,26 @@ func newSite(t *testing.T, engine string, tweak ...func(*config.Config)) *site {
 	for _, f := range tweak {
 		f(cfg)
 	}
+	jr, err := journal.Open(t.TempDir(), journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { jr.Close() })
+	box, err := sealing.New(testSecretKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner := jobs.NewRunner(store, "test", slog.New(slog.DiscardHandler))
+	rollupJob := &jobs.Rollup{Store: store, Journal: jr, Consumer: "test-journal"}
+	if err := runner.Register(jobs.Definition{Job: rollupJob, Title: "Traffic rollup", Schedule: "@every 1m"}, "", false); err != nil {
+		t.Fatal(err)
+	}
+	runner.Start()
+	t.Cleanup(func() { runner.Stop(context.Background()) })
 	e, err := handlers.New(handlers.Deps{
 		Store: store, Identities: store, Config: cfg, Log: slog.New(slog.DiscardHandler),
 		Static: fstest.MapFS{"app.css": {Data: []byte("body{}")}, "app.js": {Data: []byte("")}},
+		Ingest: jr, Sealer: box, ConsumerKey: box.ConsumerKey(), Jobs: runner,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +77,7 @@ func newSite(t *testing.T, engine string, tweak ...func(*config.Config)) *site {
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	s := &site{t: t, e: e, srv: srv, client: client, store: store}
+	s := &site{t: t, e: e, srv: srv, client: client, store: store, journal: jr}
 	s.signIn("admin")
 	return s
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/steward-governance/steward/config"
 	"github.com/steward-governance/steward/specs"
+	"github.com/steward-governance/steward/traffic/ingest"
 )
 
 // Deps are what the server needs from the rest of the program.
@@ -39,6 +40,14 @@ type Deps struct {
 	// Background is the server's lifetime: work started by a request that
 	// outlives it (standard previews) stops when it ends. Nil means never.
 	Background context.Context
+	// Jobs is the scheduler behind the jobs page; nil shows no jobs.
+	Jobs JobRunner
+	// Sealer encrypts source credentials; nil or not ready refuses them.
+	Sealer Sealer
+	// Ingest keeps events from SDKs and OpenTelemetry; nil answers 503.
+	Ingest Ingester
+	// ConsumerKey keys the hash that stands in for consumer identities.
+	ConsumerKey []byte
 }
 
 // Kicker starts background work soon without waiting for it.
@@ -60,6 +69,11 @@ type Server struct {
 	scoring    Kicker
 	background context.Context
 	policies   breakingPolicies // spec_breaking.go
+	jobs       JobRunner
+	sealer     Sealer
+	ingest     Ingester
+	hasher     ingest.Hasher
+	ingestKeys keyCache // ingest.go
 }
 
 // New builds the Echo application with its middleware and routes.
@@ -72,7 +86,7 @@ func New(d Deps) (*echo.Echo, error) {
 	}
 	s := &Server{store: d.Store, cfg: d.Config, log: d.Log, demo: d.DemoData, specLimits: limits, assets: a, ids: d.Identities, oidc: d.OIDC,
 		parseSlots: make(chan struct{}, max(2, runtime.NumCPU())), scoring: d.Scoring,
-		background: d.Background}
+		background: d.Background, jobs: d.Jobs, sealer: d.Sealer, ingest: d.Ingest, hasher: ingest.NewHasher(d.ConsumerKey)}
 	if s.background == nil {
 		s.background = context.Background()
 	}
@@ -155,7 +169,8 @@ func (s *Server) readyz(c echo.Context) error {
 // isAPI reports whether the request is for the JSON API, which gets JSON
 // errors instead of pages.
 func isAPI(c echo.Context) bool {
-	return strings.HasPrefix(c.Request().URL.Path, "/api/")
+	p := c.Request().URL.Path
+	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/ingest/") || p == "/v1/traces"
 }
 
 var errRequestTimeout = errors.New("the request took too long")

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/steward-governance/steward/config"
+	"github.com/steward-governance/steward/jobs"
+	"github.com/steward-governance/steward/models"
+	"github.com/steward-governance/steward/traffic/journal"
+)
+
+// jobDeps are what the scheduled jobs are built from.
+type jobDeps struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	scoring  *jobs.Scoring
+	journal  *journal.Journal
+	instance string
+}
+
+// jobDefinitions lists every scheduled job with its default schedule and
+// the words the jobs page shows for it.
+func jobDefinitions(store *models.Store, d jobDeps) []jobs.Definition {
+	abs, _ := filepath.Abs(d.cfg.JournalDir)
+	return []jobs.Definition{
+		{Job: &jobs.Rollup{Store: store, Journal: d.journal, Consumer: "journal:" + d.instance + ":" + abs, Log: d.log},
+			Title: "Traffic rollup", Schedule: "@every 1m",
+			Description: "Matches the events this replica acknowledged to the catalogue and adds them to the hourly rollups."},
+		{Job: d.scoring, Title: "Scoring", Schedule: "@every 5m",
+			Description: "Re-scores versions whose spec or standard changed; uploads and publishing also start it at once."},
+		{Job: &jobs.Retention{Store: store}, Title: "Retention", Schedule: "@daily",
+			Description: "Deletes hourly rollups older than 400 days and job runs older than 30 days."},
+		{Job: &jobs.SessionCleanup{Store: store, Idle: d.cfg.SessionIdle, Log: d.log}, Title: "Session clean-up", Schedule: "@every 1h",
+			Description: "Deletes expired sessions and stale sign-in attempts."},
+	}
+}
+
+// registerJobs schedules every job with the schedule an admin saved, or
+// its default.
+func registerJobs(ctx context.Context, r *jobs.Runner, store *models.Store, d jobDeps) error {
+	settings, err := store.JobSettings(ctx)
+	if err != nil {
+		return err
+	}
+	for _, def := range jobDefinitions(store, d) {
+		schedule, enabled := def.Schedule, true
+		if set, ok := settings[def.Job.Name()]; ok {
+			schedule, enabled = set.Schedule, set.Enabled
+		}
+		if err := r.Register(def, schedule, enabled); err != nil {
+			// A saved schedule this build cannot read must not stop the
+			// server; the default takes its place and the log says so.
+			d.log.Warn("saved job schedule refused; using the default", "job", def.Job.Name(), "schedule", schedule, "error", err)
+			if err := r.Register(def, def.Schedule, enabled); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// instanceName names this replica in job runs.
+func instanceName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		return "steward"
+	}
+	return host
+}
+
+// resolveSecretKey returns STEWARD_SECRET_KEY. With dev sign-in and no key
+// set, one is generated once and kept beside the database (mode 0600), so
+// the one-command demo works; any other setup must set the key.
+func resolveSecretKey(cfg *config.Config, log *slog.Logger) (string, error) {
+	if cfg.SecretKey != "" {
+		return cfg.SecretKey, nil
+	}
+	if !cfg.DevSignIn() {
+		return "", errors.New("STEWARD_SECRET_KEY is not set: give Steward a random string of at least 32 characters (openssl rand -base64 48); it encrypts stored credentials and keys consumer hashes")
+	}
+	path := devSecretPath(cfg.DatabaseURL)
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read the dev secret key %s: %w", path, err)
+	}
+	raw := make([]byte, 48)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	key := base64.RawURLEncoding.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write the dev secret key %s: %w", path, err)
+	}
+	log.Warn("generated a secret key for dev sign-in; set STEWARD_SECRET_KEY in production", "file", path)
+	return key, nil
+}
+
+// devSecretPath keeps the dev key next to a SQLite database, or in the
+// working folder for PostgreSQL.
+func devSecretPath(databaseURL string) string {
+	if strings.Contains(databaseURL, "://") {
+		return "steward.secret"
+	}
+	db, _, _ := strings.Cut(databaseURL, "?")
+	return db + ".secret"
+}
