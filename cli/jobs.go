@@ -15,6 +15,8 @@ import (
 	"github.com/steward-governance/steward/config"
 	"github.com/steward-governance/steward/jobs"
 	"github.com/steward-governance/steward/models"
+	"github.com/steward-governance/steward/sealing"
+	"github.com/steward-governance/steward/traffic/ingest"
 	"github.com/steward-governance/steward/traffic/journal"
 )
 
@@ -24,6 +26,7 @@ type jobDeps struct {
 	log      *slog.Logger
 	scoring  *jobs.Scoring
 	journal  *journal.Journal
+	box      *sealing.Box
 	instance string
 }
 
@@ -33,8 +36,14 @@ func jobDefinitions(store *models.Store, d jobDeps) []jobs.Definition {
 	abs, _ := filepath.Abs(d.cfg.JournalDir)
 	return []jobs.Definition{
 		{Job: &jobs.Rollup{Store: store, Journal: d.journal, Consumer: "journal:" + d.instance + ":" + abs, Log: d.log},
-			Title: "Traffic rollup", Schedule: "@every 1m",
-			Description: "Matches the events this replica acknowledged to the catalogue and adds them to the hourly rollups."},
+			Title: "Traffic rollup", Schedule: "@every 1m", PerReplica: true,
+			Description: "Matches the events this replica acknowledged or read to the catalogue and adds them to the hourly rollups (on every replica: each drains its own journal)."},
+		{Job: &jobs.LogRead{Store: store, Journal: d.journal, Hasher: ingest.NewHasher(d.box.ConsumerKey()), Log: d.log},
+			Title: "Log read", Schedule: "@every 1m",
+			Description: "Reads new lines of the nginx, Kong and Envoy access logs set up as sources, following rotation."},
+		{Job: &jobs.GatewayPull{Store: store, Secrets: d.box, Log: d.log},
+			Title: "Gateway pull", Schedule: "@every 5m",
+			Description: "Reads each Kong gateway's services, routes and plugins through its Admin API."},
 		{Job: d.scoring, Title: "Scoring", Schedule: "@every 5m",
 			Description: "Re-scores versions whose spec or standard changed; uploads and publishing also start it at once."},
 		{Job: &jobs.Retention{Store: store}, Title: "Retention", Schedule: "@daily",

@@ -89,7 +89,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready chan
 	}
 	scoring := &jobs.Scoring{Store: store, Log: log}
 	runner := jobs.NewRunner(store, instance, log)
-	if err := registerJobs(ctx, runner, store, jobDeps{cfg: cfg, log: log, scoring: scoring, journal: jr, instance: instance}); err != nil {
+	if err := registerJobs(ctx, runner, store, jobDeps{cfg: cfg, log: log, scoring: scoring, journal: jr, box: box, instance: instance}); err != nil {
 		return err
 	}
 	deps := handlers.Deps{Store: store, Identities: store, Config: cfg, Log: log, Static: static.Files, DemoData: hasDemo, Scoring: scoring, Background: ctx,

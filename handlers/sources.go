@@ -50,9 +50,6 @@ type sourceForm struct {
 // can tell one from an API token.
 const IngestKeyPrefix = "stwi_"
 
-// sealContext binds a sealed credential to its source row.
-func sealContext(id int64) string { return "source:" + strconv.FormatInt(id, 10) + ":token" }
-
 func (s *Server) showSourcesPage(c echo.Context) error {
 	if err := authorize(c, policy.SourcesManage, policy.Object{Type: "source"}); err != nil {
 		return err
@@ -139,7 +136,7 @@ func (s *Server) createSource(c echo.Context) error {
 	}
 	if f.Token != "" {
 		token := f.Token
-		in.Seal = func(id int64) (string, error) { return s.sealer.Seal(token, sealContext(id)) }
+		in.Seal = func(id int64) (string, error) { return s.sealer.Seal(token, models.TokenContext(id)) }
 	}
 	src, err := s.store.CreateSource(c.Request().Context(), actor(c), in)
 	switch {

@@ -54,6 +54,10 @@ type Definition struct {
 	Title       string
 	Description string
 	Schedule    string
+	// PerReplica jobs run on every replica at every tick: they work on
+	// what is local to the replica (its ingest journal). Others run each
+	// tick once in the cluster.
+	PerReplica bool
 }
 
 // Info is what the admin page shows for a job.
@@ -173,8 +177,12 @@ func (r *Runner) scheduleLocked(e *entry, schedule string, enabled bool) error {
 	}
 	var id cron.EntryID
 	id = r.cron.Schedule(sched, cron.FuncJob(func() {
-		tick := tickOf(sched, r.cron.Entry(id).Prev)
-		r.execute(name, TriggerSchedule, "", &tick)
+		var tick *time.Time
+		if !e.def.PerReplica {
+			t := tickOf(sched, r.cron.Entry(id).Prev)
+			tick = &t
+		}
+		r.execute(name, TriggerSchedule, "", tick)
 	}))
 	e.id = id
 	return nil
@@ -265,7 +273,11 @@ func (r *Runner) run(name, trigger, by string, tick *time.Time, started chan<- s
 		r.wg.Done()
 	}()
 
-	release, acquired, err := r.rec.TryJobLock(r.ctx, name)
+	lock := name
+	if e.def.PerReplica {
+		lock = name + "@" + r.instance
+	}
+	release, acquired, err := r.rec.TryJobLock(r.ctx, lock)
 	if err != nil {
 		r.log.Error("job lock failed", "job", name, "error", err)
 		report(0, err)

@@ -174,10 +174,14 @@ func TestScheduledTickRunsOnOneReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	job := &stepJob{name: "replicated"}
+	local := &stepJob{name: "local"} // per replica, like draining its own journal
 	var runners []*jobs.Runner
 	for i, s := range stores {
 		r := jobs.NewRunner(s, []string{"replica-a", "replica-b"}[i], slog.New(slog.DiscardHandler))
 		if err := r.Register(jobs.Definition{Job: job, Schedule: "@every 1s"}, "", true); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Register(jobs.Definition{Job: local, Schedule: "@every 1s", PerReplica: true}, "", true); err != nil {
 			t.Fatal(err)
 		}
 		r.Start()
@@ -209,5 +213,16 @@ func TestScheduledTickRunsOnOneReplica(t *testing.T) {
 	}
 	if int(job.runs.Load()) != len(runs) {
 		t.Errorf("the job ran %d times but %d runs are recorded", job.runs.Load(), len(runs))
+	}
+	localRuns, err := stores[0].JobRuns(context.Background(), "local", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := map[string]int{}
+	for _, run := range localRuns {
+		on[run.Instance]++
+	}
+	if on["replica-a"] < 2 || on["replica-b"] < 2 {
+		t.Errorf("a per-replica job must run on every replica: runs by instance %v", on)
 	}
 }

@@ -26,6 +26,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0008_catalogue_indexes", Migrate: migrateCatalogueIndexes},
 		{ID: "0009_runtime", Migrate: migrateRuntime},                          // models/runtime_migration.go
 		{ID: "0010_catalogue_generation", Migrate: migrateCatalogueGeneration}, // models/catalog_cache.go
+		{ID: "0011_gateway_routes", Migrate: migrateGatewayRoutes},             // models/gateway.go
 	}
 }
 

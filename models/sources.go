@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -51,6 +52,11 @@ func (s Source) ParsedSettings() traffic.SourceSettings {
 	_ = json.Unmarshal([]byte(s.Settings), &set)
 	return set
 }
+
+// TokenContext binds a source's sealed credential to its row: sealing and
+// opening must name the same context, so a sealed value copied to another
+// row does not open.
+func TokenContext(id int64) string { return "source:" + strconv.FormatInt(id, 10) + ":token" }
 
 // HasSecret reports whether a credential is stored (sealed).
 func (s Source) HasSecret() bool { return s.SecretSealed != "" }
