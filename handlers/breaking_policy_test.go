@@ -122,7 +122,7 @@ func TestBreakingPushRefusedHeldOrAccepted(t *testing.T) {
 		pending := s.get(up.location)
 		if pending.status != http.StatusOK || pending.text("[data-testid=pending-status]") != "held" ||
 			pending.count("[data-testid=change][data-level=breaking]") == 0 ||
-			!strings.Contains(pending.text("[data-testid=pending-consumers]"), "No runtime data yet") {
+			!strings.Contains(pending.text("[data-testid=pending-consumers]"), "No runtime data: no traffic source covers this version") {
 			t.Errorf("pending page: status %d, %q, %d breaking changes", pending.status, pending.text("[data-testid=pending-status]"), pending.count("[data-testid=change][data-level=breaking]"))
 		}
 		if v, _ := s.store.GetVersion(ctx, "pets", "v1"); len(v.Revisions) != 1 || len(v.Endpoints) != 2 {

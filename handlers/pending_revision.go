@@ -1,12 +1,15 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -116,6 +119,9 @@ func (s *Server) renderPending(c echo.Context, status int, t *pendingTarget, adj
 		page.DecidedAt = *pr.DecidedAt
 	}
 	page.Changes = changeViews(pr.Changes)
+	if err := s.affectedConsumers(c.Request().Context(), v, page.Changes, &page); err != nil {
+		return err
+	}
 	if adjust != nil {
 		adjust(&page)
 	}
@@ -283,4 +289,36 @@ func pendingViews(v *models.VersionDetail, pending []models.PendingRevision) []w
 		out = append(out, web.PendingView{URL: pendingURL(v.API.Slug, v.Name, p.ID), Status: p.Status, Breaking: p.BreakingCount, By: p.CreatedBy, Created: p.CreatedAt})
 	}
 	return out
+}
+
+// consumerWindowDays is how far back the pending page looks for consumers
+// of the endpoints a breaking change touches.
+const consumerWindowDays = 30
+
+// affectedConsumers lists who called the operations the breaking changes
+// touch, once traffic data exists.
+func (s *Server) affectedConsumers(ctx context.Context, v *models.VersionDetail, changes []web.ChangeView, page *web.PendingRevisionPage) error {
+	page.ConsumerDays = consumerWindowDays
+	to := time.Now().UTC()
+	from := to.AddDate(0, 0, -consumerWindowDays)
+	var tp web.TrafficPage
+	covered, err := s.coverage(ctx, v.API.ID, from, to, &tp)
+	if err != nil || !covered {
+		return err
+	}
+	page.TrafficCovered = true
+	var ops []string
+	for _, ch := range changes {
+		if ch.Operation != "" && ch.Level == "breaking" && !slices.Contains(ops, ch.Operation) {
+			ops = append(ops, ch.Operation)
+		}
+	}
+	found, err := s.store.ConsumersOf(ctx, v.ID, ops, from)
+	if err != nil {
+		return err
+	}
+	for _, a := range found {
+		page.Consumers = append(page.Consumers, web.AffectedConsumerView{Consumer: shortHash(a.Consumer), Operation: a.Operation, Requests: a.Requests, LastSeen: a.LastSeen})
+	}
+	return nil
 }

@@ -19,6 +19,7 @@ import (
 type Traffic interface {
 	TrafficRows(ctx context.Context, versionID uint, from, to time.Time) ([]models.EndpointTraffic, error)
 	TopConsumers(ctx context.Context, versionID uint, from, to time.Time, limit int) ([]models.ConsumerUsage, error)
+	ConsumersOf(ctx context.Context, versionID uint, operations []string, from time.Time) ([]models.AffectedConsumer, error)
 }
 
 // trafficWindows are the windows the traffic page offers, in days.

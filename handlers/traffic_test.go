@@ -129,3 +129,28 @@ func (s *site) petsDeployed() {
 		s.t.Fatalf("upload: %d %s", p.status, p.text("main"))
 	}
 }
+
+// A held breaking change lists who calls the endpoints it breaks.
+func TestPendingRevisionListsAffectedConsumers(t *testing.T) {
+	s := newSite(t, "sqlite")
+	s.petsDeployed()
+	key := s.addSource("edge SDK", "treblle", "")
+	for range 2 {
+		if p := s.send("/ingest/treblle", "application/json", []byte(eventNow(key, "https://pets.example.com/pets/7", 200)), nil); p.status != http.StatusAccepted {
+			t.Fatalf("ingest: %d", p.status)
+		}
+	}
+	s.rollUp()
+	held := s.upload("/apis/pets/versions/v1", "pets.yaml", []byte(petsV2)) // removes GET /pets/{petId}
+	if held.status != http.StatusSeeOther || !strings.Contains(held.location, "/pending/") {
+		t.Fatalf("breaking upload to production: %d %s", held.status, held.location)
+	}
+	p := s.get(held.location)
+	row := p.doc.Find("[data-testid=pending-consumers] [data-testid=consumers] tbody tr")
+	if row.Length() != 1 {
+		t.Fatalf("consumers listed: %d; section says %q", row.Length(), p.text("[data-testid=pending-consumers]"))
+	}
+	if op, n := row.Find("td:nth-child(2)").Text(), row.Find("td:nth-child(3)").Text(); op != "GET /pets/{petId}" || n != "2" {
+		t.Errorf("consumer row: %s %s requests", op, n)
+	}
+}

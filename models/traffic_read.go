@@ -222,3 +222,55 @@ func (s *Store) MatchTargets(ctx context.Context) ([]MatchTarget, error) {
 func (s *Store) CatalogueGeneration(ctx context.Context) (int64, error) {
 	return s.catalogueGeneration(ctx)
 }
+
+// AffectedConsumer is a consumer seen calling one endpoint.
+type AffectedConsumer struct {
+	Consumer  string
+	Operation string // "GET /pets/{petId}"
+	Requests  int64
+	LastSeen  time.Time
+}
+
+// ConsumersOf lists who called the given operations ("GET /pets") of a
+// version since from, busiest first: the people a breaking change or a
+// retirement would hurt.
+func (s *Store) ConsumersOf(ctx context.Context, versionID uint, operations []string, from time.Time) ([]AffectedConsumer, error) {
+	if len(operations) == 0 {
+		return nil, nil
+	}
+	var rows []EndpointConsumer
+	if err := s.db.WithContext(ctx).Where("version_id = ? AND day >= ?", versionID, from.UTC().Truncate(24*time.Hour)).
+		Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	wanted := map[string]bool{}
+	for _, op := range operations {
+		wanted[op] = true
+	}
+	by := map[[2]string]*AffectedConsumer{}
+	for _, r := range rows {
+		op := r.Method + " " + r.Template
+		if !wanted[op] {
+			continue
+		}
+		k := [2]string{r.Consumer, op}
+		a := by[k]
+		if a == nil {
+			a = &AffectedConsumer{Consumer: r.Consumer, Operation: op}
+			by[k] = a
+		}
+		a.Requests += r.Requests
+		a.LastSeen = maxTime(a.LastSeen, r.LastSeen)
+	}
+	out := make([]AffectedConsumer, 0, len(by))
+	for _, a := range by {
+		out = append(out, *a)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Requests != out[j].Requests {
+			return out[i].Requests > out[j].Requests
+		}
+		return out[i].Consumer+out[i].Operation < out[j].Consumer+out[j].Operation
+	})
+	return out, nil
+}
