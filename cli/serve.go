@@ -54,9 +54,16 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready chan
 	if err := store.Migrate(); err != nil {
 		return err
 	}
+	var demoTraffic *demoTrafficPlan
 	if cfg.Demo {
-		if err := seedDemo(ctx, store, cfg, log); err != nil {
+		seeded, err := seedDemo(ctx, store, cfg, log)
+		if err != nil {
 			return err
+		}
+		if seeded {
+			if demoTraffic, err = planDemoTraffic(ctx, store); err != nil {
+				return err
+			}
 		}
 	}
 	hasDemo, err := store.HasDemoData(ctx)
@@ -126,6 +133,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready chan
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("steward is listening", "url", "http://"+ln.Addr().String(), "database", describeDB(cfg.DatabaseURL), "demo", hasDemo)
+	if demoTraffic != nil {
+		go demoTraffic.send(ctx, "http://"+ln.Addr().String(), runner, log)
+	}
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -173,24 +183,24 @@ func checkSignInSetup(cfg *config.Config) error {
 
 // seedDemo fills an empty catalogue with the demo organisation; a catalogue
 // with anything in it is never touched.
-func seedDemo(ctx context.Context, store *models.Store, cfg *config.Config, log *slog.Logger) error {
+func seedDemo(ctx context.Context, store *models.Store, cfg *config.Config, log *slog.Logger) (bool, error) {
 	n, err := store.CountAPIs(ctx)
 	if err != nil || n > 0 {
-		return err
+		return false, err
 	}
 	plan, err := demo.Organisation()
 	if err != nil {
-		return fmt.Errorf("demo: %w", err)
+		return false, fmt.Errorf("demo: %w", err)
 	}
 	start := time.Now()
 	limits := specs.DefaultLimits()
 	limits.MaxBytes = cfg.MaxSpecBytes
 	res, err := importer.Apply(ctx, store, catalog.SystemActor("demo"), plan, limits, true)
 	if err != nil {
-		return fmt.Errorf("demo: %w", err)
+		return false, fmt.Errorf("demo: %w", err)
 	}
 	log.Info("seeded the demo organisation", "teams", res.TeamsCreated, "apis", res.APIsCreated, "specs", res.SpecsStored, "took", time.Since(start).Round(time.Millisecond))
-	return nil
+	return true, nil
 }
 
 // describeDB names the database for the log without its credentials.

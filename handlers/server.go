@@ -123,6 +123,11 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogRemoteIP: true, LogError: true, HandleError: true,
 		Skipper: func(c echo.Context) bool { return strings.HasPrefix(c.Path(), "/static/") || c.Path() == "/healthz" },
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			// An SDK sends one request per event: thousands a second. Only
+			// refusals are worth a line; the sources page counts the rest.
+			if v.Status < 400 && isIngest(c) {
+				return nil
+			}
 			level := slog.LevelInfo
 			if v.Status >= 500 {
 				level = slog.LevelError
@@ -169,8 +174,14 @@ func (s *Server) readyz(c echo.Context) error {
 // isAPI reports whether the request is for the JSON API, which gets JSON
 // errors instead of pages.
 func isAPI(c echo.Context) bool {
+	return strings.HasPrefix(c.Request().URL.Path, "/api/") || isIngest(c)
+}
+
+// isIngest reports whether the request delivers events from an SDK or an
+// OpenTelemetry exporter.
+func isIngest(c echo.Context) bool {
 	p := c.Request().URL.Path
-	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/ingest/") || p == "/v1/traces"
+	return strings.HasPrefix(p, "/ingest/") || p == "/v1/traces"
 }
 
 var errRequestTimeout = errors.New("the request took too long")

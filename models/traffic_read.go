@@ -274,3 +274,46 @@ func (s *Store) ConsumersOf(ctx context.Context, versionID uint, operations []st
 	})
 	return out, nil
 }
+
+// VersionOutline is a version as the demo traffic generator sees it.
+type VersionOutline struct {
+	APISlug, Name, Stage string
+	Deployments          []Deployment
+	Operations           []MatchOperation
+}
+
+// VersionOutlines lists every version with its deployments and current
+// operations.
+func (s *Store) VersionOutlines(ctx context.Context) ([]VersionOutline, error) {
+	targets, err := s.MatchTargets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var names []struct {
+		ID         uint
+		Slug, Name string
+		Stage      string
+	}
+	if err := s.db.WithContext(ctx).Table("versions").Select("versions.id, apis.slug, versions.name, versions.stage").
+		Joins("JOIN apis ON apis.id = versions.api_id").Scan(&names).Error; err != nil {
+		return nil, err
+	}
+	byID := map[uint]int{}
+	for i, n := range names {
+		byID[n.ID] = i
+	}
+	var deps []Deployment
+	if err := s.db.WithContext(ctx).Order("environment").Find(&deps).Error; err != nil {
+		return nil, err
+	}
+	depsOf := map[uint][]Deployment{}
+	for _, d := range deps {
+		depsOf[d.VersionID] = append(depsOf[d.VersionID], d)
+	}
+	out := make([]VersionOutline, 0, len(targets))
+	for _, t := range targets {
+		n := names[byID[t.VersionID]]
+		out = append(out, VersionOutline{APISlug: n.Slug, Name: n.Name, Stage: n.Stage, Deployments: depsOf[t.VersionID], Operations: t.Operations})
+	}
+	return out, nil
+}
