@@ -262,7 +262,13 @@ func runDocumentSchema(c *Call) []Result {
 		}
 		return nil
 	}
-	verr := s.Validate(root.Interface(nil))
+	// YAML aliases can make the document's value much bigger than its
+	// text: the conversion is bounded like the schema function's.
+	v, ok := c.plain(root, reachAll)
+	if !ok {
+		return nil
+	}
+	verr := s.Validate(v)
 	if verr == nil {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -55,6 +56,38 @@ func (c *Call) deref(n *doc.Node) *doc.Node {
 		return c.Doc.Deref(n)
 	}
 	return n
+}
+
+// plain converts n to plain Go values for a JSON Schema validator, reach
+// levels deep (see schemaReach), following references when the rule is
+// resolved. When the value is too large (LintOptions.MaxResolvedNodes) or
+// the run is over, it fails the call and returns false.
+func (c *Call) plain(n *doc.Node, reach int) (any, bool) {
+	depth := reach
+	switch {
+	case reach == reachAll:
+		depth = doc.AllLevels
+	case reach < 0:
+		depth = 0
+	}
+	v, err := c.lint.converter(c.Resolved).Convert(n, depth)
+	if err != nil {
+		c.fail(err)
+		return nil, false
+	}
+	return v, true
+}
+
+// fail stops the rule: it lands in Report.RuleErrors with err, rather
+// than passing on a document it could not evaluate.
+func (c *Call) fail(err error) {
+	var tl *doc.TooLargeError
+	if errors.As(err, &tl) {
+		err = tooLarge(c.Rule.Name, err)
+	}
+	if c.lint.failed == nil {
+		c.lint.failed = err
+	}
 }
 
 func (c *Call) children(n *doc.Node) []*doc.Node {

@@ -1,10 +1,13 @@
 package rules
 
 import (
+	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -717,14 +720,17 @@ func runOasExample(c *Call) []Result {
 	if len(items) == 0 {
 		return nil
 	}
-	s, err := c.lint.oasSchema(c, schemaNode, request, response)
+	s, invalid, err := c.lint.oasSchema(c, schemaNode, request, response)
 	if err != nil {
+		return nil
+	}
+	if invalid != nil {
 		// Spectral reports an example whose schema cannot be compiled
 		// at the example itself.
 		var out []Result
 		for _, it := range items {
 			if it.value != nil {
-				out = append(out, Result{Message: "schema is invalid: " + schemaErrorText(err), Path: it.path})
+				out = append(out, Result{Message: "schema is invalid: " + schemaErrorText(invalid), Path: it.path})
 			}
 		}
 		return out
@@ -734,85 +740,245 @@ func runOasExample(c *Call) []Result {
 		if it.value == nil {
 			continue
 		}
-		out = append(out, validate(c, s, it.value, it.path, false)...)
+		out = append(out, validate(c, s, it.value, it.path, false, reachAll)...)
+		if c.lint.failed != nil {
+			return nil
+		}
 	}
 	return out
 }
 
+// schemaKey identifies one conversion of an OpenAPI schema: a node
+// converts differently for a request or a response, and resolved or not.
 type schemaKey struct {
 	n                 *doc.Node
 	request, response bool
+	resolved          bool
 }
 
-// oasSchema compiles an OpenAPI schema object as JSON Schema, once per lint.
-func (l *linter) oasSchema(c *Call, n *doc.Node, request, response bool) (*jsonschema.Schema, error) {
-	if l.oasSchemas == nil {
-		l.oasSchemas = map[schemaKey]compiledSchema{}
-	}
-	k := schemaKey{n, request, response}
-	if s, ok := l.oasSchemas[k]; ok {
-		return s.s, s.err
-	}
-	conv := &oasConverter{c: c, request: request, response: response, oas2: c.Formats[OAS2], oas30: c.Formats[OAS2] || c.Formats[OAS3_0]}
-	v := conv.convert(n, nil, "")
-	draft := jsonschema.Draft2020
-	if conv.oas30 {
-		draft = jsonschema.Draft4
-	}
-	s, err := compileSchema(v, draft)
-	l.oasSchemas[k] = compiledSchema{s, err}
-	return s, err
+// contentKey identifies a converted schema by what it says.
+type contentKey struct {
+	sum   [sha256.Size]byte
+	draft *jsonschema.Draft
 }
 
-type compiledSchema struct {
-	s   *jsonschema.Schema
-	err error
+// schemaCache holds the JSON Schemas one Lint call compiled for example
+// checks. Compiling is most of those rules' cost, so a schema is compiled
+// once per run, whichever rule asks first, and converted schemas are also
+// keyed by their content: the same inline shape written under many
+// operations compiles once. Rules run on several workers, so it is safe
+// for concurrent use; a schema being compiled is waited for, not
+// compiled twice.
+type schemaCache struct {
+	mu        sync.Mutex
+	byNode    map[schemaKey]*cachedSchema
+	byContent map[contentKey]*cachedSchema
+}
+
+type cachedSchema struct {
+	once sync.Once
+	s    *jsonschema.Schema
+	// err is why the schema does not compile (a finding on the example);
+	// fail why it could not be converted (too large, or the run is over:
+	// the rule fails).
+	err, fail error
+}
+
+func (sc *schemaCache) forNode(k schemaKey) *cachedSchema {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.byNode == nil {
+		sc.byNode = map[schemaKey]*cachedSchema{}
+	}
+	e := sc.byNode[k]
+	if e == nil {
+		e = &cachedSchema{}
+		sc.byNode[k] = e
+	}
+	return e
+}
+
+func (sc *schemaCache) forContent(k contentKey) *cachedSchema {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.byContent == nil {
+		sc.byContent = map[contentKey]*cachedSchema{}
+	}
+	e := sc.byContent[k]
+	if e == nil {
+		e = &cachedSchema{}
+		sc.byContent[k] = e
+	}
+	return e
+}
+
+// oasSchema compiles an OpenAPI schema object as JSON Schema, once per
+// lint run (see schemaCache). invalid is why the schema does not compile;
+// err is why it could not be converted, and the call has failed with it
+// (Call.fail).
+func (l *linter) oasSchema(c *Call, n *doc.Node, request, response bool) (s *jsonschema.Schema, invalid, err error) {
+	e := l.run.schemas.forNode(schemaKey{n, request, response, c.Resolved})
+	e.once.Do(func() {
+		conv := &oasConverter{c: c, request: request, response: response, oas2: c.Formats[OAS2], oas30: c.Formats[OAS2] || c.Formats[OAS3_0], budget: l.maxSchema()}
+		v, _ := conv.convert(n, nil, "")
+		if conv.err != nil {
+			e.fail = conv.err
+			return
+		}
+		draft := jsonschema.Draft2020
+		if conv.oas30 {
+			draft = jsonschema.Draft4
+		}
+		text, err := json.Marshal(v)
+		if err != nil {
+			// Not JSON (a YAML .nan): compiled for this node alone.
+			e.s, e.err = compileSchema(v, draft)
+			return
+		}
+		ce := l.run.schemas.forContent(contentKey{sha256.Sum256(text), draft})
+		ce.once.Do(func() { ce.s, ce.err = compileSchema(v, draft) })
+		e.s, e.err = ce.s, ce.err
+	})
+	if e.fail != nil {
+		c.fail(e.fail)
+		return nil, nil, e.fail
+	}
+	return e.s, e.err, nil
 }
 
 // oasConverter turns an OpenAPI schema into plain JSON Schema: references
 // are inlined (a cycle becomes "anything"), nullable becomes a null type,
 // and readOnly/writeOnly properties stop being required where they cannot
-// appear.
+// appear. Example values, which JSON Schema ignores, are left out.
+//
+// A schema reached through a reference is converted once and shared by
+// identity wherever it is used again, so the work grows with the document.
+// What the compiler walks is the copy with every reference in place, so
+// that is what the budget bounds: past budget nodes the conversion stops
+// with a *doc.TooLargeError in err, as it does with the context's error
+// when the run is over.
+//
+// Where a cycle is cut depends on where its conversion started; a shared
+// schema keeps the cut of its first conversion, which may unroll a cycle
+// one turn further than a fresh conversion would. Either is a finite
+// approximation of the recursive schema.
 type oasConverter struct {
 	c                 *Call
 	request, response bool
 	oas2, oas30       bool
-	depth             int
+	budget, made      int
+	memo              map[oasMemoKey]sizedValue
+	err               error
 }
+
+type oasMemoKey struct {
+	n     *doc.Node
+	isMap bool
+}
+
+type sizedValue struct {
+	v    any
+	size int
+}
+
+// maxSchemaNesting cuts schemas nested deeper than this (after inlining)
+// to "anything".
+const maxSchemaNesting = 64
 
 var schemaMapKeywords = map[string]bool{"properties": true, "patternProperties": true, "definitions": true, "$defs": true, "dependentSchemas": true}
 
-func (v *oasConverter) convert(n *doc.Node, stack []*doc.Node, parentKey string) any {
-	n = v.c.deref(n)
+// add adds size nodes to a value's size and reports whether to go on.
+func (v *oasConverter) add(total *int, size int) bool {
+	*total += size
+	if *total > v.budget && v.err == nil {
+		v.err = &doc.TooLargeError{Limit: v.budget}
+	}
+	return v.err == nil
+}
+
+// convert returns n as JSON Schema and its size, counted with every
+// reference copied in place.
+func (v *oasConverter) convert(n *doc.Node, stack []*doc.Node, parentKey string) (any, int) {
+	if v.err != nil {
+		return nil, 0
+	}
+	d := v.c.deref(n)
+	ref := d != n
+	n = d
 	for _, s := range stack {
 		if s == n {
-			return map[string]any{}
+			return map[string]any{}, 1
 		}
 	}
-	if len(stack) > 64 {
-		return map[string]any{}
+	if len(stack) > maxSchemaNesting {
+		return map[string]any{}, 1
 	}
-	switch n.Kind {
-	case doc.Array:
-		stack = append(stack, n)
-		out := make([]any, len(n.Children))
-		for i, ch := range n.Children {
-			out[i] = v.convert(ch, stack, parentKey)
+	if n.Kind != doc.Array && n.Kind != doc.Object {
+		return n.Interface(nil), 1
+	}
+	key := oasMemoKey{n, schemaMapKeywords[parentKey]}
+	if e, ok := v.memo[key]; ok {
+		return e.v, e.size
+	}
+	// A schema reached through a reference, an alias or at the top may
+	// be reached again; a member in its own container is converted with
+	// it.
+	shared := ref || len(stack) == 0 || n.Parent != stack[len(stack)-1]
+	v.made++
+	if v.made%4096 == 0 {
+		if err := v.c.lint.ctx.Err(); err != nil {
+			v.err = err
+			return nil, 0
 		}
-		return out
-	case doc.Object:
-	default:
-		return n.Interface(nil)
 	}
 	stack = append(stack, n)
+	var out any
+	size := 1
+	if n.Kind == doc.Array {
+		items := make([]any, len(n.Children))
+		for i, ch := range n.Children {
+			var s int
+			items[i], s = v.convert(ch, stack, parentKey)
+			if !v.add(&size, s) {
+				return nil, 0
+			}
+		}
+		out = items
+	} else if out = v.object(n, stack, parentKey, &size); v.err != nil {
+		return nil, 0
+	}
+	if shared {
+		if v.memo == nil {
+			v.memo = map[oasMemoKey]sizedValue{}
+		}
+		v.memo[key] = sizedValue{out, size}
+	}
+	return out, size
+}
+
+// object converts a schema object (or a map of schemas, for properties
+// and the like), adding to size.
+func (v *oasConverter) object(n *doc.Node, stack []*doc.Node, parentKey string, size *int) map[string]any {
 	out := make(map[string]any, len(n.Keys))
 	isMap := schemaMapKeywords[parentKey]
 	for i, k := range n.Keys {
 		if !isMap {
 			switch k {
-			case "example", "examples", "x-example", "default", "enum", "const":
+			case "example", "x-example", "default":
+				// Annotations JSON Schema does not check: leaving them
+				// out lets schemas that differ only there share one
+				// compiled schema.
+				continue
+			case "examples", "enum", "const":
 				// Values, not schemas: copy them as they are.
-				out[k] = v.c.deref(n.Children[i]).Interface(v.c.derefFunc())
+				val, s, err := v.c.lint.converter(v.c.Resolved).ConvertSized(n.Children[i], doc.AllLevels)
+				if err != nil {
+					v.err = err
+				}
+				if !v.add(size, s) {
+					return nil
+				}
+				out[k] = val
 				continue
 			case "id", "$id", "$schema", "discriminator", "xml", "externalDocs":
 				continue
@@ -826,7 +992,11 @@ func (v *oasConverter) convert(n *doc.Node, stack []*doc.Node, parentKey string)
 		if isMap {
 			key = ""
 		}
-		out[k] = v.convert(n.Children[i], stack, key)
+		val, s := v.convert(n.Children[i], stack, key)
+		if !v.add(size, s) {
+			return nil
+		}
+		out[k] = val
 	}
 	if isMap {
 		return out
@@ -838,7 +1008,8 @@ func (v *oasConverter) convert(n *doc.Node, stack []*doc.Node, parentKey string)
 			out["type"] = []any{t, "null"}
 		}
 		if e, ok := out["enum"].([]any); ok {
-			out["enum"] = append(e, nil)
+			// The enum may be shared (see doc.Converter): extend a copy.
+			out["enum"] = append(e[:len(e):len(e)], nil)
 		}
 	}
 	if v.oas30 {
@@ -866,13 +1037,6 @@ func (v *oasConverter) convert(n *doc.Node, stack []*doc.Node, parentKey string)
 	return out
 }
 
-func (c *Call) derefFunc() func(*doc.Node) *doc.Node {
-	if c.Resolved {
-		return c.Doc.Deref
-	}
-	return nil
-}
-
 func prepareOasSchema(n *doc.Node) (any, error) {
 	if err := optionsObject(n, "schema", "dialect", "allErrors", "prepareResults"); err != nil {
 		return nil, err
@@ -888,11 +1052,14 @@ func runOasSchema(c *Call) []Result {
 	if c.Target == nil {
 		return validateMissing(c, nil)
 	}
-	s, err := c.lint.oasSchema(c, schemaNode, false, false)
+	s, invalid, err := c.lint.oasSchema(c, schemaNode, false, false)
 	if err != nil {
-		return []Result{{Message: "schema is invalid: " + schemaErrorText(err)}}
+		return nil
 	}
-	return validate(c, s, c.Target, c.Path, false)
+	if invalid != nil {
+		return []Result{{Message: "schema is invalid: " + schemaErrorText(invalid)}}
+	}
+	return validate(c, s, c.Target, c.Path, false, reachAll)
 }
 
 // ---- OWASP helpers ----

@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"net/url"
 	"strconv"
@@ -19,6 +20,9 @@ import (
 type schemaOpts struct {
 	schema    *jsonschema.Schema
 	allErrors bool
+	// reach is how deep below its target the schema looks (schemaReach),
+	// so only that much of the target is converted for the validator.
+	reach int
 }
 
 var dialects = map[string]*jsonschema.Draft{
@@ -112,7 +116,7 @@ func prepareSchema(n *doc.Node) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("option schema is not a valid JSON Schema: %s", schemaErrorText(err))
 	}
-	o := &schemaOpts{schema: compiled}
+	o := &schemaOpts{schema: compiled, reach: schemaReach(s)}
 	if a := n.Get("allErrors"); a != nil && a.Value == "true" {
 		o.allErrors = true
 	}
@@ -132,7 +136,79 @@ func runSchema(c *Call) []Result {
 	if c.Target == nil {
 		return validateMissing(c, o.schema)
 	}
-	return validate(c, o.schema, c.Target, c.Path, o.allErrors)
+	return validate(c, o.schema, c.Target, c.Path, o.allErrors, o.reach)
+}
+
+// reachAll is schemaReach's answer for a schema that may look anywhere in
+// its value.
+const reachAll = math.MaxInt32
+
+// schemaReach is how many levels below the value it is given a JSON Schema
+// can look: 0 when it checks only the value itself (its type, its keys,
+// its length), 1 when it also checks the value's members, and so on; -1
+// when it checks nothing (true, false, {}). It is reachAll when the schema
+// compares whole values (enum, const, uniqueItems) or follows a $ref, which
+// could lead anywhere.
+//
+// The schema function converts only that much of its target: a rule that
+// looks at the keys of a responses object must not pay for copying every
+// schema the responses reference.
+func schemaReach(s *doc.Node) int {
+	if s == nil || s.Kind != doc.Object {
+		return -1
+	}
+	r := -1
+	same := func(sub int) { r = max(r, sub) }
+	deeper := func(sub int) {
+		if sub == reachAll {
+			r = reachAll
+		} else {
+			r = max(r, sub+1)
+		}
+	}
+	for i, k := range s.Keys {
+		v := s.Children[i]
+		switch k {
+		case "$ref", "$dynamicRef", "$recursiveRef", "enum", "const":
+			return reachAll
+		case "uniqueItems":
+			if v.IsTruthy() {
+				return reachAll
+			}
+		case "allOf", "anyOf", "oneOf":
+			for _, sub := range v.Children {
+				same(schemaReach(sub))
+			}
+		case "not", "if", "then", "else":
+			same(schemaReach(v))
+		case "dependentSchemas", "dependencies":
+			// dependencies also takes lists of required names, which
+			// look at keys only.
+			same(0)
+			for _, sub := range v.Children {
+				same(schemaReach(sub))
+			}
+		case "properties", "patternProperties":
+			for _, sub := range v.Children {
+				deeper(schemaReach(sub))
+			}
+		case "items", "prefixItems":
+			if v.Kind == doc.Array {
+				for _, sub := range v.Children {
+					deeper(schemaReach(sub))
+				}
+			} else {
+				deeper(schemaReach(v))
+			}
+		case "additionalProperties", "unevaluatedProperties", "additionalItems", "unevaluatedItems", "contains":
+			deeper(schemaReach(v))
+		default:
+			// Any other keyword (propertyNames included: it checks the
+			// keys) checks the value itself or nothing.
+			same(0)
+		}
+	}
+	return r
 }
 
 // validateMissing mirrors Spectral, whose schema function reports a value
@@ -141,14 +217,19 @@ func validateMissing(c *Call, _ *jsonschema.Schema) []Result {
 	return []Result{{Message: c.printProperty() + "must exist"}}
 }
 
-// validate checks value against s and turns errors into results whose
-// paths extend base.
-func validate(c *Call, s *jsonschema.Schema, value *doc.Node, base []string, all bool) []Result {
+// validate checks value against s, which looks reach levels into it (see
+// schemaReach), and turns errors into results whose paths extend base. A
+// value too large to convert fails the rule (Call.fail) with no result.
+func validate(c *Call, s *jsonschema.Schema, value *doc.Node, base []string, all bool, reach int) []Result {
 	var deref func(*doc.Node) *doc.Node
 	if c.Resolved {
 		deref = c.Doc.Deref
 	}
-	err := s.Validate(value.Interface(deref))
+	v, ok := c.plain(value, reach)
+	if !ok {
+		return nil
+	}
+	err := s.Validate(v)
 	if err == nil {
 		return nil
 	}

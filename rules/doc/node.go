@@ -215,16 +215,20 @@ func (n *Node) IsInteger() bool {
 // []any, string, float64, bool, nil), as JSON decoding would. deref, when
 // non-nil, is applied to every node first, so references can be followed;
 // a reference that leads back into the value being converted is left as is.
+// With deref, a value reached through several references is converted once
+// and shared (see Converter, which also bounds the size and polls a
+// context: callers that convert what a user wrote should use it).
 func (n *Node) Interface(deref func(*Node) *Node) any {
 	if deref == nil {
 		return n.plain()
 	}
-	return n.toAny(deref, nil)
+	v, _ := (&Converter{Deref: deref}).Convert(n, AllLevels)
+	return v
 }
 
-// plain is toAny without references to follow, and so without the stack
-// of values being converted: a parsed tree has no cycles (YAML anchors
-// cannot contain themselves).
+// plain is Interface without references to follow, and so without a
+// stack of values being converted: a parsed tree has no cycles (YAML
+// anchors cannot contain themselves).
 func (n *Node) plain() any {
 	if n == nil {
 		return nil
@@ -248,47 +252,6 @@ func (n *Node) plain() any {
 		out := make(map[string]any, len(n.Children))
 		for i, c := range n.Children {
 			out[n.Keys[i]] = c.plain()
-		}
-		return out
-	}
-}
-
-func (n *Node) toAny(deref func(*Node) *Node, stack []*Node) any {
-	if n == nil {
-		return nil
-	}
-	orig := n
-	if deref != nil {
-		d := deref(n)
-		for _, s := range stack {
-			if s == d {
-				d = orig
-				break
-			}
-		}
-		n = d
-	}
-	switch n.Kind {
-	case Null:
-		return nil
-	case Bool:
-		return n.Value == "true"
-	case Number:
-		return n.Num
-	case String:
-		return n.Value
-	case Array:
-		stack = append(stack, n)
-		out := make([]any, len(n.Children))
-		for i, c := range n.Children {
-			out[i] = c.toAny(deref, stack)
-		}
-		return out
-	default:
-		stack = append(stack, n)
-		out := make(map[string]any, len(n.Children))
-		for i, c := range n.Children {
-			out[n.Keys[i]] = c.toAny(deref, stack)
 		}
 		return out
 	}

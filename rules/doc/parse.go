@@ -180,12 +180,20 @@ func (p *jsonParser) object(n *Node) error {
 		}
 		p.off++
 		// A repeated key replaces the earlier value in place, keeping the
-		// first key's position in the order.
+		// first key's position in the order. Large objects look keys up
+		// in their index, built as they grow: a scan per key would make
+		// an object of 60,000 paths take seconds.
 		dup := -1
-		for i, k := range n.Keys {
-			if k == key {
+		if n.lookup != nil {
+			if i, ok := n.lookup[key]; ok {
 				dup = i
-				break
+			}
+		} else {
+			for i, k := range n.Keys {
+				if k == key {
+					dup = i
+					break
+				}
 			}
 		}
 		idx := len(n.Children)
@@ -202,6 +210,11 @@ func (p *jsonParser) object(n *Node) error {
 		} else {
 			n.Keys = append(n.Keys, key)
 			n.Children = append(n.Children, v)
+			if n.lookup != nil {
+				n.lookup[key] = idx
+			} else {
+				n.prepareLookup()
+			}
 		}
 		p.skipSpace()
 		if p.off >= len(p.src) {
@@ -212,7 +225,6 @@ func (p *jsonParser) object(n *Node) error {
 			p.off++
 		case '}':
 			p.off++
-			n.prepareLookup()
 			return nil
 		default:
 			return p.errf("expected ',' or '}' in object")
