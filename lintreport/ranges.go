@@ -23,7 +23,7 @@ func SpectralRanges(src []byte, d *doc.Document, findings []rules.Finding) []rul
 	if d == nil || d.Root == nil {
 		return findings
 	}
-	lines := bytes.Split(src, []byte("\n"))
+	lines := &sourceLines{lines: bytes.Split(src, []byte("\n")), runes: map[int32][]rune{}}
 	out := make([]rules.Finding, len(findings))
 	for i, f := range findings {
 		out[i] = f
@@ -36,7 +36,27 @@ func SpectralRanges(src []byte, d *doc.Document, findings []rules.Finding) []rul
 	return out
 }
 
-func rangeAsSpectral(lines [][]byte, n *doc.Node) doc.Range {
+// sourceLines decodes each line to runes once: columns count characters,
+// and minified JSON is one line the size of the file, so decoding it per
+// finding made a report cost findings × file size.
+type sourceLines struct {
+	lines [][]byte
+	runes map[int32][]rune
+}
+
+func (s *sourceLines) line(n int32) ([]rune, bool) {
+	if int(n) > len(s.lines) || n < 1 {
+		return nil, false
+	}
+	r, ok := s.runes[n]
+	if !ok {
+		r = []rune(string(bytes.TrimRight(s.lines[n-1], "\r")))
+		s.runes[n] = r
+	}
+	return r, true
+}
+
+func rangeAsSpectral(lines *sourceLines, n *doc.Node) doc.Range {
 	r := n.Range
 	switch {
 	case n.Parent == nil:
@@ -63,11 +83,11 @@ func rangeAsSpectral(lines [][]byte, n *doc.Node) doc.Range {
 // afterColon finds the colon that ends the key written at key and returns
 // the position just after it. Keys are JSON strings, or YAML plain or quoted
 // scalars; a key that spans lines is not followed.
-func afterColon(lines [][]byte, key doc.Pos) (doc.Pos, bool) {
-	if int(key.Line) > len(lines) || key.Column < 1 {
+func afterColon(lines *sourceLines, key doc.Pos) (doc.Pos, bool) {
+	text, ok := lines.line(key.Line)
+	if !ok || key.Column < 1 {
 		return doc.Pos{}, false
 	}
-	text := []rune(string(bytes.TrimRight(lines[key.Line-1], "\r")))
 	i := int(key.Column) - 1
 	if i >= len(text) {
 		return doc.Pos{}, false
