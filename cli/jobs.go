@@ -14,6 +14,7 @@ import (
 
 	"github.com/steward-governance/steward/config"
 	"github.com/steward-governance/steward/jobs"
+	"github.com/steward-governance/steward/metrics"
 	"github.com/steward-governance/steward/models"
 	"github.com/steward-governance/steward/sealing"
 	"github.com/steward-governance/steward/traffic/ingest"
@@ -122,4 +123,32 @@ func devSecretPath(databaseURL string) string {
 	}
 	db, _, _ := strings.Cut(databaseURL, "?")
 	return db + ".secret"
+}
+
+// newMetrics collects job runs and the ingest journal's figures for
+// /metrics; the handlers add requests and the governance figures.
+func newMetrics(runner *jobs.Runner, jr *journal.Journal) (*metrics.Metrics, error) {
+	m := metrics.New()
+	runner.Observe(m.JobFinished)
+	gauges := []struct {
+		name, help string
+		counter    bool
+		read       func(journal.Stats) float64
+	}{
+		{"steward_journal_pending_events", "Events received and waiting for their group commit: the ingest queue, answered 429 when full.", false, func(s journal.Stats) float64 { return float64(s.Pending) }},
+		{"steward_journal_appended_events_total", "Events made durable in this replica's ingest journal since it started.", true, func(s journal.Stats) float64 { return float64(s.Appended) }},
+		{"steward_journal_fsyncs_total", "Group commits (one fdatasync each) of the ingest journal since it started.", true, func(s journal.Stats) float64 { return float64(s.Fsyncs) }},
+		{"steward_journal_segments", "Segment files the ingest journal holds (not yet rolled up and deleted).", false, func(s journal.Stats) float64 { return float64(s.Segments) }},
+	}
+	for _, g := range gauges {
+		read := func() float64 { return g.read(jr.Stats()) }
+		register := m.Gauge
+		if g.counter {
+			register = m.Counter
+		}
+		if err := register(g.name, g.help, read); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
 }

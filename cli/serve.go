@@ -99,8 +99,12 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready chan
 	if err := registerJobs(ctx, runner, store, jobDeps{cfg: cfg, log: log, scoring: scoring, journal: jr, box: box, instance: instance}); err != nil {
 		return err
 	}
+	m, err := newMetrics(runner, jr)
+	if err != nil {
+		return err
+	}
 	deps := handlers.Deps{Store: store, Identities: store, Config: cfg, Log: log, Static: static.Files, DemoData: hasDemo, Scoring: scoring, Background: ctx,
-		Jobs: runner, Sealer: box, Ingest: jr, ConsumerKey: box.ConsumerKey()}
+		Jobs: runner, Sealer: box, Ingest: jr, ConsumerKey: box.ConsumerKey(), Metrics: m}
 	if !cfg.DevSignIn() {
 		deps.OIDC = identity.NewProvider(ctx, identity.Settings{
 			Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,

@@ -18,6 +18,7 @@ import (
 	"github.com/steward-governance/steward/config"
 	"github.com/steward-governance/steward/handlers"
 	"github.com/steward-governance/steward/jobs"
+	"github.com/steward-governance/steward/metrics"
 	"github.com/steward-governance/steward/models"
 	"github.com/steward-governance/steward/models/storetest"
 	"github.com/steward-governance/steward/sealing"
@@ -68,7 +69,7 @@ func newSite(t *testing.T, engine string, tweak ...func(*config.Config)) *site {
 	e, err := handlers.New(handlers.Deps{
 		Store: store, Identities: store, Config: cfg, Log: slog.New(slog.DiscardHandler),
 		Static: fstest.MapFS{"app.css": {Data: []byte("body{}")}, "app.js": {Data: []byte("")}},
-		Ingest: jr, Sealer: box, ConsumerKey: box.ConsumerKey(), Jobs: runner,
+		Ingest: jr, Sealer: box, ConsumerKey: box.ConsumerKey(), Jobs: runner, Metrics: metrics.New(),
 	})
 	if err != nil {
 		t.Fatal(err)

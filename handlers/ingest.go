@@ -45,6 +45,7 @@ func (s *Server) ingestTreblle(c echo.Context) error {
 	if err := s.ingest.Append(c.Request().Context(), journal.EncodeEvent(nil, src, &ev)); err != nil {
 		return appendError(err)
 	}
+	s.countIngested(traffic.KindTreblle, 1)
 	return c.JSON(http.StatusAccepted, map[string]any{"status": "accepted", "events": 1})
 }
 
@@ -78,6 +79,7 @@ func (s *Server) ingestOTLP(c echo.Context) error {
 		if err := s.ingest.AppendBatch(c.Request().Context(), payloads); err != nil {
 			return appendError(err)
 		}
+		s.countIngested(traffic.KindOTLP, len(events))
 	}
 	// OTLP/HTTP answers an empty ExportTraceServiceResponse in the
 	// request's encoding; an empty protobuf message is zero bytes.
@@ -213,4 +215,10 @@ func (kc *keyCache) forget() {
 	kc.mu.Lock()
 	kc.entries = nil
 	kc.mu.Unlock()
+}
+
+func (s *Server) countIngested(kind traffic.SourceKind, n int) {
+	if s.metrics != nil {
+		s.metrics.Ingested(string(kind), n)
+	}
 }

@@ -134,6 +134,9 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/ingest/treblle", s.ingestTreblle)
 	e.POST("/v1/traces", s.ingestOTLP)
 
+	// Prometheus scrapes with an API token as its bearer credential.
+	e.GET("/metrics", s.showMetrics, s.identify, s.requireSignIn)
+
 	// JSON API. Scripts send JSON, not forms, so there is no CSRF token:
 	// changes need a bearer token, which a forged request cannot carry.
 	e.GET("/api/v1/openapi.json", s.apiOpenAPI)

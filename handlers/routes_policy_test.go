@@ -41,6 +41,7 @@ var routePolicy = map[string]string{
 	"GET /auth/callback":       anyone,
 	"POST /logout":             anyone,
 	"GET /api/v1/openapi.json": anyone,
+	"GET /metrics":             reader,
 
 	"GET /":                                               reader,
 	"GET /apis":                                           reader,

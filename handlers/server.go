@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/steward-governance/steward/config"
+	"github.com/steward-governance/steward/metrics"
 	"github.com/steward-governance/steward/specs"
 	"github.com/steward-governance/steward/traffic/ingest"
 )
@@ -48,6 +49,9 @@ type Deps struct {
 	Ingest Ingester
 	// ConsumerKey keys the hash that stands in for consumer identities.
 	ConsumerKey []byte
+	// Metrics receives request and ingest figures and serves /metrics;
+	// nil turns both off.
+	Metrics *metrics.Metrics
 }
 
 // Kicker starts background work soon without waiting for it.
@@ -74,6 +78,7 @@ type Server struct {
 	ingest     Ingester
 	hasher     ingest.Hasher
 	ingestKeys keyCache // ingest.go
+	metrics    *metrics.Metrics
 }
 
 // New builds the Echo application with its middleware and routes.
@@ -86,7 +91,7 @@ func New(d Deps) (*echo.Echo, error) {
 	}
 	s := &Server{store: d.Store, cfg: d.Config, log: d.Log, demo: d.DemoData, specLimits: limits, assets: a, ids: d.Identities, oidc: d.OIDC,
 		parseSlots: make(chan struct{}, max(2, runtime.NumCPU())), scoring: d.Scoring,
-		background: d.Background, jobs: d.Jobs, sealer: d.Sealer, ingest: d.Ingest, hasher: ingest.NewHasher(d.ConsumerKey)}
+		background: d.Background, jobs: d.Jobs, sealer: d.Sealer, ingest: d.Ingest, hasher: ingest.NewHasher(d.ConsumerKey), metrics: d.Metrics}
 	if s.background == nil {
 		s.background = context.Background()
 	}
@@ -112,6 +117,12 @@ func New(d Deps) (*echo.Echo, error) {
 	}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}))
 	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: d.Config.RequestTimeout}))
+	if s.metrics != nil {
+		e.Use(s.observeRequests)
+		if err := s.metrics.Register(&governanceCollector{store: s.store, log: s.log}); err != nil {
+			return nil, err
+		}
+	}
 
 	s.routes(e)
 	return e, nil

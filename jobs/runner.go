@@ -80,9 +80,17 @@ type Runner struct {
 	stop     context.CancelFunc
 	wg       sync.WaitGroup
 
-	mu      sync.Mutex
-	defs    map[string]*entry
-	running map[string]bool
+	mu       sync.Mutex
+	defs     map[string]*entry
+	running  map[string]bool
+	observer func(job, status string, took time.Duration)
+}
+
+// Observe has f told of every finished run, for metrics.
+func (r *Runner) Observe(f func(job, status string, took time.Duration)) {
+	r.mu.Lock()
+	r.observer = f
+	r.mu.Unlock()
 }
 
 type entry struct {
@@ -300,6 +308,7 @@ func (r *Runner) run(name, trigger, by string, tick *time.Time, started chan<- s
 	}
 	report(id, nil)
 
+	began := time.Now()
 	tracker := &Tracker{}
 	ctx := context.WithValue(r.ctx, trackerKey{}, tracker)
 	stopProgress := r.writeProgress(ctx, id, tracker)
@@ -314,6 +323,12 @@ func (r *Runner) run(name, trigger, by string, tick *time.Time, started chan<- s
 	// still be written.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 10*time.Second)
 	defer cancel()
+	r.mu.Lock()
+	observe := r.observer
+	r.mu.Unlock()
+	if observe != nil {
+		observe(name, status, time.Since(began))
+	}
 	snap := tracker.Snapshot()
 	if err := r.rec.FinishJobRun(fctx, id, snap.Done, snap.Total, snap.Counts, status, errText); err != nil {
 		r.log.Error("job run end not recorded", "job", name, "run", id, "error", err)
