@@ -134,7 +134,11 @@ func TestSchemaFunctionOnSharedRefs(t *testing.T) {
 			for _, f := range rep.Findings {
 				got = append(got, strings.Join(f.Path, "/")+" | "+f.Message)
 			}
-			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+			// Both properties of a fan-out schema fail alike; the JSON
+			// Schema library names whichever it checked first, in map
+			// order, so either side is the same finding.
+			sides := strings.NewReplacer(`"right" property`, `"left" property`)
+			if sides.Replace(strings.Join(got, "\n")) != sides.Replace(strings.Join(tt.want, "\n")) {
 				t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 			}
 			var errs []string
