@@ -31,10 +31,29 @@ const (
 	WaiverGrant      Action = "waiver.grant"
 	SourcesManage    Action = "sources.manage"
 	JobsManage       Action = "jobs.manage"
+	// WebhooksManage adds, pauses, tests and deletes outgoing webhooks and
+	// reads their deliveries.
+	WebhooksManage Action = "webhooks.manage"
 	// ExceptionRequest asks for a held revision to pass the breaking-change
 	// policy; ExceptionDecide approves or denies that request.
 	ExceptionRequest Action = "exception.request"
 	ExceptionDecide  Action = "exception.decide"
+	// DiscoveryDecide ignores a host seen in traffic that no deployment
+	// claims; claiming one is APICreate for the team it goes to.
+	DiscoveryDecide Action = "discovery.decide"
+	// VersionStage moves a version between the pre-release stages and into
+	// production (lifecycle.Advance, lifecycle.StepBack).
+	VersionStage Action = "version.stage"
+	// VersionRetire deprecates a version, takes a deprecation back or
+	// retires it: promises to consumers, made by those who own the API.
+	VersionRetire Action = "version.retire"
+	// LifecycleOverride sets a lifecycle rule aside: demoting a production
+	// version, reinstating a retired one, or retiring despite the
+	// quiet-traffic gate, with a written reason.
+	LifecycleOverride Action = "lifecycle.override"
+	// RetirementSettings sets the zombie windows, the notice period, the
+	// cool-off after a rejection and the grace share of retirements.
+	RetirementSettings Action = "retirement.settings"
 )
 
 // TeamRole is a person's role in one team.
@@ -132,7 +151,7 @@ func Authorize(sub Subject, act Action, obj Object) Decision {
 			return allow()
 		}
 		return deny("only the token's owner, an owner of its team or an admin may revoke it")
-	case TeamCreate, TeamDelete, AuditRead, UserManage, SourcesManage, JobsManage:
+	case TeamCreate, TeamDelete, AuditRead, UserManage, SourcesManage, JobsManage, WebhooksManage:
 		return deny("only admins may do this")
 	case TeamUpdate, TeamMembers, TokenCreateTeam:
 		if owner(obj.TeamSlug) {
@@ -144,6 +163,26 @@ func Authorize(sub Subject, act Action, obj Object) Decision {
 			return allow()
 		}
 		return deny("only governance leads may manage standards, waivers and exceptions")
+	case DiscoveryDecide:
+		if sub.Governance {
+			return allow()
+		}
+		return deny("only governance leads or admins may ignore discovered APIs")
+	case LifecycleOverride:
+		if sub.Governance {
+			return allow()
+		}
+		return deny("only governance leads or admins may demote a production version, reinstate a retired one or override a lifecycle gate")
+	case VersionRetire:
+		if owner(obj.TeamSlug) || sub.Governance {
+			return allow()
+		}
+		return deny("only owners of team " + obj.TeamSlug + ", governance leads or admins may deprecate, un-deprecate or retire its versions")
+	case RetirementSettings:
+		if sub.Governance {
+			return allow()
+		}
+		return deny("only governance leads or admins may change the retirement settings")
 	case RetirementDecide:
 		if owner(obj.TeamSlug) || sub.Governance {
 			return allow()
@@ -154,7 +193,7 @@ func Authorize(sub Subject, act Action, obj Object) Decision {
 			return allow()
 		}
 		return deny("only owners of team " + obj.TeamSlug + " or admins may delete its APIs")
-	case APICreate, APIUpdate, VersionCreate, VersionUpdate, VersionDelete, DeploymentChange, SpecUpload, ExceptionRequest:
+	case APICreate, APIUpdate, VersionCreate, VersionUpdate, VersionDelete, VersionStage, DeploymentChange, SpecUpload, ExceptionRequest:
 		if !member(obj.TeamSlug) {
 			if obj.TeamSlug == "" {
 				return deny("choose a team you belong to")

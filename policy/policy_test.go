@@ -53,6 +53,11 @@ func TestAuthorize(t *testing.T) {
 		{"user revokes own token", member, TokenRevoke, Object{OwnerID: 2}, true},
 		{"user cannot revoke another's token", member, TokenRevoke, Object{OwnerID: 3}, false},
 		{"owner revokes a team token", owner, TokenRevoke, Object{OwnerID: 9, TeamSlug: "pay"}, true},
+		{"governance ignores a discovered API", gov, DiscoveryDecide, Object{Type: "discovered_host"}, true},
+		{"admin ignores a discovered API", admin, DiscoveryDecide, Object{Type: "discovered_host"}, true},
+		{"owner cannot ignore a discovered API", owner, DiscoveryDecide, Object{Type: "discovered_host"}, false},
+		{"member claims a discovered API for their team", member, APICreate, Object{Type: "discovered_host", TeamSlug: "pay"}, true},
+		{"viewer cannot claim a discovered API", viewer, APICreate, Object{Type: "discovered_host", TeamSlug: "pay"}, false},
 	}
 	for _, c := range cases {
 		d := Authorize(c.sub, c.act, c.obj)

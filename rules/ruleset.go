@@ -32,6 +32,10 @@ type Ruleset struct {
 	// lifecycle stage (x-steward-breaking-changes), inherited like the
 	// category weights; use BreakingPolicyFor, which fills in the defaults.
 	BreakingChanges map[catalog.Stage]BreakingPolicy
+	// Lifecycle are the gates on entering production, deprecation and
+	// retirement (x-steward-lifecycle, lifecycle.go), inherited setting by
+	// setting; use LifecycleGates, which fills in the defaults.
+	Lifecycle LifecycleSettings
 
 	byName    map[string]*Rule
 	aliases   map[string]*alias
@@ -243,6 +247,11 @@ func (b *builder) build(root *doc.Node) error {
 			return err
 		}
 	}
+	if lc := root.Get(lifecycleKey); lc != nil {
+		if err := b.lifecycleSettings(lc); err != nil {
+			return err
+		}
+	}
 	if al := root.Get("aliases"); al != nil {
 		if err := b.aliases(al, b.rs.aliases); err != nil {
 			return err
@@ -420,6 +429,7 @@ func (b *builder) inherit(parent *Ruleset, mode string) {
 		}
 		b.rs.BreakingChanges[st] = p
 	}
+	b.rs.Lifecycle.inheritFrom(parent.Lifecycle)
 	if b.rs.DocumentationURL == "" {
 		b.rs.DocumentationURL = parent.DocumentationURL
 	}
