@@ -30,9 +30,11 @@ type ListQuery struct {
 	Tag        string
 	Visibility Visibility
 	Grade      string // "A".."F", or "none" for APIs not scored yet
-	Sort       string
-	Limit      int
-	Offset     int
+	// Zombie keeps the APIs with a version the zombie job found silent.
+	Zombie bool
+	Sort   string
+	Limit  int
+	Offset int
 }
 
 // Normalize clamps paging, drops unknown enum values and defaults the order.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/steward-governance/steward/catalog"
+	"github.com/steward-governance/steward/lifecycle"
 	"github.com/steward-governance/steward/models"
 )
 
@@ -110,7 +111,8 @@ func TestImportMeetsTheBreakingChangePolicy(t *testing.T) {
 		{name: "at a stage that allows breaking changes the import goes through",
 			stage: "development", code: 0,
 			before: func() {
-				if _, err := store.UpdateVersion(ctx, catalog.SystemActor("test"), "swagger-petstore", "v1", catalog.VersionInput{Name: "v1", Stage: catalog.StageDevelopment}); err != nil {
+				if _, err := store.TransitionVersion(ctx, catalog.SystemActor("test"), "swagger-petstore", "v1",
+					models.TransitionInput{To: catalog.StageDevelopment, Reason: "back to a stage that allows breaking changes"}, lifecycle.DefaultGates); err != nil {
 					t.Fatal(err)
 				}
 			},

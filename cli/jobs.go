@@ -16,7 +16,9 @@ import (
 	"github.com/steward-governance/steward/jobs"
 	"github.com/steward-governance/steward/metrics"
 	"github.com/steward-governance/steward/models"
+	"github.com/steward-governance/steward/notify"
 	"github.com/steward-governance/steward/sealing"
+	"github.com/steward-governance/steward/specs"
 	"github.com/steward-governance/steward/traffic/ingest"
 	"github.com/steward-governance/steward/traffic/journal"
 )
@@ -47,11 +49,32 @@ func jobDefinitions(store *models.Store, d jobDeps) []jobs.Definition {
 			Description: "Reads each Kong gateway's services, routes and plugins through its Admin API."},
 		{Job: d.scoring, Title: "Scoring", Schedule: "@every 5m",
 			Description: "Re-scores versions whose spec or standard changed; uploads and publishing also start it at once."},
+		{Job: &jobs.RuntimeScoring{Store: store, Log: d.log, SpecLimits: specs.Limits{MaxBytes: d.cfg.MaxSpecBytes}},
+			Title: "Runtime scoring", Schedule: "@every 15m",
+			Description: "Holds each version's traffic over the standard's window (7 days unless x-steward-runtime says otherwise) to its runtime rules and measures drift from its spec; versions without traffic show no runtime data."},
+		{Job: &jobs.GovernanceSnapshot{Store: store, Log: d.log}, Title: "Governance overview", Schedule: "@every 1h",
+			Description: "Computes the governance overview's figures for the organisation and each team from the stored scorecards, traffic, gateway routes, zombie verdicts and runtime scorecards; replaces the latest snapshot and keeps the day's last one for two years, for the trend lines."},
 		{Job: &jobs.Retention{Store: store}, Title: "Retention", Schedule: "@daily",
-			Description: "Deletes hourly rollups older than 400 days and job runs older than 30 days."},
+			Description: "Deletes hourly rollups older than 400 days, and job runs and superseded runtime scorecards older than 30 days."},
+		{Job: &jobs.ZombieDetection{Store: store, Proposals: newRetirementService(store), Log: d.log}, Title: "Zombie detection", Schedule: "@daily",
+			Description: "Finds production and preview versions, and endpoints of them, without legitimate traffic for the zombie window (30 days unless set otherwise) where the traffic sources covered it, and proposes retiring the zombie versions."},
+		{Job: &jobs.RetirementFollowUp{Store: store, Cases: newRetirementService(store), Log: d.log}, Title: "Retirement follow-up", Schedule: "@daily",
+			Description: "Reminds owners and governance 30, 7 and 1 days before each sunset; at the sunset retires the version if its traffic has stopped, else marks the case blocked and escalates it."},
 		{Job: &jobs.SessionCleanup{Store: store, Idle: d.cfg.SessionIdle, Log: d.log}, Title: "Session clean-up", Schedule: "@every 1h",
 			Description: "Deletes expired sessions and stale sign-in attempts."},
+		{Job: notificationJob(store, d), Title: "Notifications", Schedule: "@every 1m",
+			Description: "Sends queued notifications to the webhooks on /admin/webhooks and, with STEWARD_SMTP_ADDR set, by email; retries after 1m, 5m, 30m, 2h and 6h, then gives up."},
 	}
+}
+
+// notificationJob builds the delivery job; email only when an SMTP
+// server is configured.
+func notificationJob(store *models.Store, d jobDeps) *jobs.NotificationDelivery {
+	j := &jobs.NotificationDelivery{Store: store, Webhooks: &notify.WebhookSender{}, Secrets: d.box, BaseURL: d.cfg.BaseURL, Log: d.log}
+	if d.cfg.SMTPAddr != "" {
+		j.Email = &notify.SMTPSender{Addr: d.cfg.SMTPAddr, Username: d.cfg.SMTPUsername, Password: d.cfg.SMTPPassword, From: d.cfg.SMTPFrom, Hello: d.instance}
+	}
+	return j
 }
 
 // registerJobs schedules every job with the schedule an admin saved, or

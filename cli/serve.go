@@ -138,7 +138,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready chan
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("steward is listening", "url", "http://"+ln.Addr().String(), "database", describeDB(cfg.DatabaseURL), "demo", hasDemo)
 	if demoTraffic != nil {
-		go demoTraffic.send(ctx, "http://"+ln.Addr().String(), runner, log)
+		go func() {
+			demoTraffic.send(ctx, "http://"+ln.Addr().String(), runner, log)
+			seedDemoRetirements(ctx, store, runner, log)
+		}()
 	}
 	if ready != nil {
 		ready <- ln.Addr().String()

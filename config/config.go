@@ -8,6 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"strconv"
@@ -42,6 +44,12 @@ type Config struct {
 	SecretKey      string
 	JournalDir     string
 	IngestMaxBytes int64
+
+	// SMTP settings for notification email; no SMTPAddr, no email.
+	SMTPAddr     string
+	SMTPUsername string
+	SMTPPassword string
+	SMTPFrom     string
 }
 
 // DevSignIn reports whether Steward offers the demo personas instead of
@@ -116,6 +124,26 @@ var Options = []Option{
 			return fmt.Errorf("must be a positive number of bytes")
 		}
 		c.IngestMaxBytes = n
+		return nil
+	}, false},
+	{"smtp-addr", "STEWARD_SMTP_ADDR", "", "mail server (host:port) for notification email, with STARTTLS when offered; empty sends no email", func(c *Config, v string) error {
+		if v != "" {
+			if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+				return fmt.Errorf("must be host:port, such as smtp.example.com:587")
+			}
+		}
+		c.SMTPAddr = v
+		return nil
+	}, false},
+	{"smtp-username", "STEWARD_SMTP_USERNAME", "", "SMTP user for PLAIN authentication (only over STARTTLS or to a loopback relay)", func(c *Config, v string) error { c.SMTPUsername = v; return nil }, false},
+	{"smtp-password", "STEWARD_SMTP_PASSWORD", "", "SMTP password (never logged)", func(c *Config, v string) error { c.SMTPPassword = v; return nil }, true},
+	{"smtp-from", "STEWARD_SMTP_FROM", "", "sender of notification email, such as `Steward <steward@example.com>`", func(c *Config, v string) error {
+		if v != "" {
+			if _, err := mail.ParseAddress(v); err != nil || strings.ContainsAny(v, "\r\n") {
+				return fmt.Errorf("must be an email address, such as Steward <steward@example.com>")
+			}
+		}
+		c.SMTPFrom = v
 		return nil
 	}, false},
 	{"insecure-dev-signin", "STEWARD_INSECURE_DEV_SIGNIN", "false", "allow the demo personas on a non-loopback address (never in production)", boolSetter(func(c *Config, b bool) { c.InsecureDevLogin = b }), false},
@@ -193,6 +221,9 @@ func Load(args []string, getenv func(string) string, usageOut io.Writer) (*Confi
 	}
 	if c.OIDCIssuer != "" && (c.OIDCClientID == "" || c.BaseURL == "") {
 		return nil, fmt.Errorf("STEWARD_OIDC_ISSUER is set, so STEWARD_OIDC_CLIENT_ID and STEWARD_BASE_URL are needed too (the redirect URI is <base>/auth/callback)")
+	}
+	if c.SMTPAddr != "" && c.SMTPFrom == "" {
+		return nil, fmt.Errorf("STEWARD_SMTP_ADDR is set, so STEWARD_SMTP_FROM is needed too: the address notification email comes from")
 	}
 	return c, nil
 }

@@ -60,6 +60,9 @@ func (s *Server) showAPIPage(c echo.Context) error {
 			p.PrimaryEndpoints = append(p.PrimaryEndpoints, web.EndpointView{Method: e.Method, Path: e.Path, OperationID: e.OperationID, Summary: e.Summary, Deprecated: e.Deprecated})
 		}
 	}
+	if p.Timeline, err = s.apiTimeline(ctx, a.ID); err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, web.API(s.layout(c, a.Name), p))
 }
 
@@ -74,6 +77,7 @@ func flashMessage(done string) string {
 		"deployment":      "Deployment saved.",
 		"deployment-gone": "Deployment removed.",
 		"version-deleted": "Version deleted.",
+		"stage":           "Stage changed; the move is on the timeline.",
 		"member":          "Membership saved.",
 		"member-removed":  "Member removed.",
 		"group":           "Group link saved.",
@@ -102,6 +106,8 @@ func auditSummary(e models.AuditEvent) string {
 		return "changed the version"
 	case "version.delete":
 		return "deleted the version"
+	case "version.transition":
+		return "changed the version's stage"
 	case "deployment.put":
 		return "saved a deployment"
 	case "deployment.delete":

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/steward-governance/steward/models"
+	"github.com/steward-governance/steward/runtimerules"
 	"github.com/steward-governance/steward/scorecard"
 )
 
@@ -22,6 +23,109 @@ type scorecardJSON struct {
 	Stale           bool                `json:"stale"`
 	Categories      []categoryScoreJSON `json:"categories"`
 	Rules           []ruleResultJSON    `json:"rules"`
+	// Runtime is the runtime scorecard beside the design-time one.
+	Runtime runtimeScoreJSON `json:"runtime"`
+}
+
+// runtimeScoreJSON is a version's traffic over the standard's window held
+// to its runtime rules. Without enough traffic no_data is true and there
+// is no score: never a score made from a handful of requests.
+type runtimeScoreJSON struct {
+	NoData  bool    `json:"no_data"`
+	Summary string  `json:"summary"`
+	Detail  string  `json:"detail"`
+	Overall *int    `json:"overall"`
+	Grade   *string `json:"grade"`
+	// Requests counts the window's requests; MinRequests is how many a
+	// score needs.
+	Requests    int64 `json:"requests"`
+	MinRequests int64 `json:"min_requests"`
+	// The window, and when the result was last computed and first found;
+	// all null when nothing was ever computed for the version.
+	WindowHours *int                  `json:"window_hours"`
+	WindowFrom  *time.Time            `json:"window_from"`
+	WindowTo    *time.Time            `json:"window_to"`
+	ComputedAt  *time.Time            `json:"computed_at"`
+	Since       *time.Time            `json:"since"`
+	Categories  []runtimeCategoryJSON `json:"categories"`
+	Findings    []runtimeFindingJSON  `json:"findings"`
+	// Drift counts what drifted; null without drift (no runtime data, or
+	// no spec to compare). The lists are at .../drift.
+	Drift *driftCountsJSON `json:"drift"`
+}
+
+type runtimeCategoryJSON struct {
+	Category      string `json:"category"`
+	Score         *int   `json:"score"`
+	Passed        int    `json:"passed"`
+	Failed        int    `json:"failed"`
+	NotApplicable int    `json:"not_applicable"`
+}
+
+// runtimeFindingJSON is one runtime rule's result.
+type runtimeFindingJSON struct {
+	Rule        string `json:"rule"`
+	Description string `json:"description"`
+	Category    string `json:"category"`
+	Severity    string `json:"severity"`
+	Status      string `json:"status"`
+	Metric      string `json:"metric"`
+	// Measured and Threshold are in the metric's unit (shares and rates
+	// from 0 to 1, milliseconds, KB; a drift check's failed targets);
+	// the texts are as the page shows them.
+	Measured      *float64 `json:"measured"`
+	MeasuredText  string   `json:"measured_text"`
+	Threshold     *float64 `json:"threshold"`
+	ThresholdText string   `json:"threshold_text"`
+	Targets       int      `json:"targets"`
+	FailedTargets int      `json:"failed_targets"`
+	Message       string   `json:"message"`
+	HowToFix      string   `json:"how_to_fix,omitempty"`
+	Evidence      []string `json:"evidence"`
+}
+
+// runtimeJSON writes a loaded runtime scorecard.
+func runtimeJSON(lr *loadedRuntime) runtimeScoreJSON {
+	out := runtimeScoreJSON{NoData: true, Summary: runtimerules.NoRuntimeData, Detail: noRuntimeRow,
+		Categories: []runtimeCategoryJSON{}, Findings: []runtimeFindingJSON{}}
+	row := lr.row
+	if row == nil {
+		return out
+	}
+	hours := int(row.WindowTo.Sub(row.WindowFrom) / time.Hour)
+	out.NoData, out.Summary, out.Detail, out.Overall, out.Grade = row.NoData, row.Summary, row.Detail, row.Overall, optString(row.Grade)
+	out.Requests, out.MinRequests, out.WindowHours = row.Requests, row.MinRequests, &hours
+	out.WindowFrom, out.WindowTo, out.ComputedAt, out.Since = &row.WindowFrom, &row.WindowTo, &row.ComputedAt, &row.Since
+	out.Drift = lr.driftCounts()
+	for _, c := range lr.categories {
+		cj := runtimeCategoryJSON{Category: string(c.Category), Passed: c.Passed, Failed: c.Failed, NotApplicable: c.NotApplicable}
+		if c.HasScore {
+			score := c.Score
+			cj.Score = &score
+		}
+		out.Categories = append(out.Categories, cj)
+	}
+	for _, f := range lr.findings {
+		fj := runtimeFindingJSON{
+			Rule: f.Rule, Description: f.Description, Category: string(f.Category), Severity: f.Severity.String(), Status: string(f.Status),
+			Metric: string(f.Metric), MeasuredText: f.MeasuredText(), ThresholdText: f.ThresholdText(),
+			Targets: f.Targets, FailedTargets: f.FailedTargets, Message: f.Message, Evidence: []string{},
+		}
+		if f.Status != scorecard.NotApplicable {
+			measured := f.Measured
+			fj.Measured = &measured
+		}
+		if f.Bound != runtimerules.NoBound {
+			threshold := f.Threshold
+			fj.Threshold = &threshold
+		}
+		if f.Status == scorecard.Fail {
+			fj.HowToFix = f.HowToFix
+		}
+		fj.Evidence = append(fj.Evidence, f.Evidence...)
+		out.Findings = append(out.Findings, fj)
+	}
+	return out
 }
 
 type categoryScoreJSON struct {
@@ -105,11 +209,15 @@ func (s *Server) apiGetScorecard(c echo.Context) error {
 			requested[w.Rule] = w
 		}
 	}
+	lr, err := s.latestRuntime(c.Request().Context(), v)
+	if err != nil {
+		return err
+	}
 	sc := ls.card
 	out := scorecardJSON{
 		Status: ls.row.Status, Overall: ls.row.Overall, Grade: optString(string(sc.Grade)), Summary: sc.Summary,
 		Standard: sc.Standard, StandardVersion: sc.StandardVersion, SpecRevision: ls.revision, ComputedAt: sc.ComputedAt, Stale: ls.stale,
-		Categories: []categoryScoreJSON{}, Rules: []ruleResultJSON{},
+		Categories: []categoryScoreJSON{}, Rules: []ruleResultJSON{}, Runtime: runtimeJSON(lr),
 	}
 	for _, cat := range sc.Categories {
 		cj := categoryScoreJSON{Category: string(cat.Category), Passed: cat.Passed, Failed: cat.Failed, Waived: cat.Waived}

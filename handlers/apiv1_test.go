@@ -188,15 +188,19 @@ func TestAPIv1Catalogue(t *testing.T) {
 			// production version: refused, so it goes in at the design stage.
 			steps = append(steps, apiStep{name: "a breaking spec is refused in production", method: "PUT", path: specPath, body: string(corpus), status: http.StatusConflict,
 				expect: map[string]any{"error.changes.0.level": "breaking"}},
+				apiStep{name: "back to design says why", method: "PUT", path: "/api/v1/apis/payments-api/versions/v1",
+					body: `{"stage": "design"}`, status: http.StatusUnprocessableEntity, expect: map[string]any{"error.failures.0.gate": "reason"}},
 				apiStep{name: "back to design", method: "PUT", path: "/api/v1/apis/payments-api/versions/v1",
-					body: `{"stage": "design"}`, status: http.StatusOK, expect: map[string]any{"stage": "design"}})
+					body: `{"stage": "design", "reason": "the real spec is another API altogether"}`, status: http.StatusOK, expect: map[string]any{"stage": "design"}})
 			steps = append(steps, apiStep{name: "upload a real spec", method: "PUT", path: specPath, body: string(corpus), status: http.StatusCreated,
 				expect: map[string]any{"revision": 2, "changed": true, "format": "json", "hash": sha256Hex(corpus)},
 				check: func(t *testing.T, r *apiResponse) {
 					if n := fmt.Sprint(r.get("endpoints")); n == "0" || n == "<nil>" {
 						t.Errorf("endpoints = %v, want some", n)
 					}
-				}})
+				}},
+				apiStep{name: "back to production", method: "PUT", path: "/api/v1/apis/payments-api/versions/v1",
+					body: `{"stage": "production"}`, status: http.StatusOK, expect: map[string]any{"stage": "production"}})
 		case os.IsNotExist(err):
 			t.Logf("skipping the corpus spec: %v (the shared corpus is not checked out)", err)
 		default:
@@ -225,9 +229,18 @@ func TestAPIv1Catalogue(t *testing.T) {
 				expect: map[string]any{"items.0.name": "v1", "items.0.revision_count": revisions, "items.0.deployments.0.environment": "production"}},
 			apiStep{name: "list deployments", method: "GET", path: "/api/v1/apis/payments-api/versions/v1/deployments", status: http.StatusOK,
 				expect: map[string]any{"items.0.environment": "production", "items.0.base_url": "https://pay.example.com/api/v1"}},
+			apiStep{name: "deprecating needs a sunset date and migration notes", method: "PUT", path: "/api/v1/apis/payments-api/versions/v1",
+				body: `{"stage": "deprecated", "reason": "v2 is out"}`, status: http.StatusUnprocessableEntity,
+				expect: map[string]any{"error.failures.0.gate": "deprecated.require-sunset", "error.failures.0.field": "sunset_date",
+					"error.failures.1.gate": "deprecated.require-migration-notes"},
+				contains: map[string]string{"error.failures.0.message": "Deprecation needs a sunset date"}},
 			apiStep{name: "change stage, keep name", method: "PUT", path: "/api/v1/apis/payments-api/versions/v1",
-				body: `{"stage": "deprecated"}`, status: http.StatusOK,
-				expect: map[string]any{"name": "v1", "stage": "deprecated", "current_revision.number": revisions}},
+				body: `{"stage": "deprecated", "reason": "v2 is out", "sunset_date": "2099-12-31", "migration_notes": "Move to v2.", "replacement": "v2"}`, status: http.StatusOK,
+				expect: map[string]any{"name": "v1", "stage": "deprecated", "current_revision.number": revisions,
+					"lifecycle.sunset_date": "2099-12-31", "lifecycle.migration_notes": "Move to v2.", "lifecycle.replacement": "v2"}},
+			apiStep{name: "the move is on the timeline", method: "GET", path: "/api/v1/apis/payments-api/versions/v1/timeline", status: http.StatusOK,
+				expect: map[string]any{"items.0.from_stage": "production", "items.0.to_stage": "deprecated", "items.0.reason": "v2 is out",
+					"items.0.actor": "admin@example.com", "items.0.override": false}},
 			apiStep{name: "rename version", method: "PUT", path: "/api/v1/apis/ledger/versions/v1",
 				body: `{"name": "v2", "stage": "testing"}`, status: http.StatusOK, expect: map[string]any{"name": "v2", "stage": "testing"}},
 			apiStep{name: "remove deployment", method: "DELETE", path: "/api/v1/apis/payments-api/versions/v1/deployments/production", status: http.StatusNoContent},

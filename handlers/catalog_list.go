@@ -25,6 +25,7 @@ func listQueryFrom(c echo.Context) catalog.ListQuery {
 		Tag:        c.QueryParam("tag"),
 		Visibility: catalog.Visibility(c.QueryParam("visibility")),
 		Grade:      c.QueryParam("grade"),
+		Zombie:     c.QueryParam("zombie") == "1",
 		Sort:       c.QueryParam("sort"),
 	}
 }
@@ -39,7 +40,8 @@ func (s *Server) showCatalogPage(c echo.Context) error {
 	q.Limit = catalog.DefaultPageSize
 	q.Offset = (pageNo - 1) * q.Limit
 	p := web.CatalogPage{
-		Query: web.CatalogQuery{Text: q.Text, Team: q.Team, Stage: string(q.Stage), Kind: string(q.Kind), Tag: q.Tag, Visibility: string(q.Visibility), Grade: q.Grade, Sort: q.Sort},
+		Query: web.CatalogQuery{Text: q.Text, Team: q.Team, Stage: string(q.Stage), Kind: string(q.Kind), Tag: q.Tag, Visibility: string(q.Visibility), Grade: q.Grade, Sort: q.Sort,
+			Zombie: map[bool]string{true: "1"}[q.Zombie]},
 		SortOptions: []web.Option{
 			{Value: catalog.SortName, Label: "Name"}, {Value: catalog.SortUpdated, Label: "Recently updated"}, {Value: catalog.SortTeam, Label: "Team"},
 		},
@@ -84,9 +86,19 @@ func (s *Server) showCatalogPage(c echo.Context) error {
 		v.Set("page", strconv.Itoa(pageNo+1))
 		p.NextURL = withValues("/apis", v)
 	}
-	p.Facets = facetGroups(cur, facets)
+	zombies := page.Total
+	if !q.Zombie {
+		zq := q
+		zq.Zombie, zq.Limit, zq.Offset = true, 1, 0
+		zp, err := s.store.ListAPIs(ctx, zq)
+		if err != nil {
+			return err
+		}
+		zombies = zp.Total
+	}
+	p.Facets = append(facetGroups(cur, facets), zombieFacet(cur, zombies))
 	p.CanCreate = canCreateAPIs(c)
-	if page.Total == 0 && q.Text == "" && q.Team == "" && q.Stage == "" && q.Kind == "" && q.Tag == "" && q.Visibility == "" && q.Grade == "" {
+	if page.Total == 0 && q.Text == "" && q.Team == "" && q.Stage == "" && q.Kind == "" && q.Tag == "" && q.Visibility == "" && q.Grade == "" && !q.Zombie {
 		p.CatalogEmpty = true
 	}
 	return s.render(c, status, web.Catalog(s.layout(c, "Catalogue"), p))
@@ -98,7 +110,7 @@ func catalogItems(items []models.APIListItem) []web.CatalogItem {
 		out[i] = web.CatalogItem{
 			Slug: it.Slug, Name: it.Name, Description: web.Summary(it.Description, 240), TeamSlug: it.TeamSlug, TeamName: it.TeamName,
 			Kind: catalog.Kind(it.Kind).Label(), Visibility: it.Visibility, Tags: it.Tags, Stages: it.Stages,
-			Versions: it.VersionCount, Endpoints: it.EndpointCount, Updated: it.UpdatedAt, Grade: it.Grade,
+			Versions: it.VersionCount, Endpoints: it.EndpointCount, Updated: it.UpdatedAt, Grade: it.Grade, Zombie: it.Zombie,
 		}
 	}
 	return out
@@ -119,6 +131,9 @@ func catalogValues(q catalog.ListQuery) url.Values {
 	set("tag", q.Tag)
 	set("visibility", string(q.Visibility))
 	set("grade", q.Grade)
+	if q.Zombie {
+		set("zombie", "1")
+	}
 	if q.Sort != catalog.SortName {
 		set("sort", q.Sort)
 	}
@@ -187,4 +202,20 @@ func canCreateAPIs(c echo.Context) bool {
 		}
 	}
 	return false
+}
+
+// zombieFacet toggles the zombie filter: APIs with a live version that the
+// zombie job found without legitimate traffic (retirement.go).
+func zombieFacet(cur url.Values, count int64) web.FacetGroup {
+	v := clone(cur)
+	active := cur.Get("zombie") == "1"
+	g := web.FacetGroup{Name: "zombie", Title: "Traffic"}
+	if active {
+		v.Del("zombie")
+		g.ClearURL = withValues("/apis", v)
+	} else {
+		v.Set("zombie", "1")
+	}
+	g.Links = []web.FacetLink{{Label: "zombies", Count: count, URL: withValues("/apis", v), Active: active}}
+	return g
 }

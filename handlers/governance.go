@@ -22,6 +22,18 @@ const governanceTopRules = 10
 
 func (s *Server) showGovernancePage(c echo.Context) error {
 	ctx := c.Request().Context()
+	asCSV, print, err := reportQuery(c)
+	if err != nil {
+		return err
+	}
+	overview, err := s.loadOverview(ctx, time.Now().UTC().AddDate(0, 0, -overviewTrendDays)) // overview.go
+	if err != nil {
+		return err
+	}
+	if asCSV {
+		scopes := append([]string{""}, overview.order...)
+		return s.sendOverviewCSV(c, "governance-overview", overview, scopes)
+	}
 	dist, err := s.store.GradeDistribution(ctx)
 	if err != nil {
 		return err
@@ -38,7 +50,13 @@ func (s *Server) showGovernancePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := web.GovernancePage{Scored: sum.Scored, Average: sum.Average}
+	p := web.GovernancePage{Scored: sum.Scored, Average: sum.Average, Report: overviewReport(overview, "", "/governance")}
+	p.Report.Print = print
+	if p.Report.Computed {
+		p.Report.Leaders = leaderRows(overview)
+	} else if who(c).Admin {
+		p.Report.JobsURL = "/admin/jobs"
+	}
 	for _, g := range dist {
 		bar := web.GradeBar{Grade: g.Grade, Label: "Grade " + g.Grade, Count: g.Count, URL: "/apis?grade=" + g.Grade}
 		if g.Grade == "" {

@@ -40,6 +40,8 @@ func (s *Server) layout(c echo.Context, title string) web.Shell {
 		User:      id.Display,
 		Admin:     id.Admin,
 		DevSignIn: s.oidc == nil,
+
+		InboxCount: s.inboxCount(c), // inbox.go
 	}
 }
 

@@ -78,6 +78,10 @@ func (s *Server) routes(e *echo.Echo) {
 	ui.GET("/apis/:api/versions/:version/diff", s.showDiffPage)
 	ui.GET("/apis/:api/versions/:version/scorecard", s.showScorecardPage)
 	ui.GET("/apis/:api/versions/:version/traffic", s.showTrafficPage)
+	ui.GET("/apis/:api/versions/:version/retire", s.showRetireVersionPage)
+	ui.POST("/apis/:api/versions/:version/retirements", s.proposeRetirement)
+	// Lifecycle: moves between stages, checked against the standard's gates.
+	ui.POST("/apis/:api/versions/:version/stage", s.changeStage)
 
 	// Teams.
 	ui.GET("/teams", s.showTeamsPage)
@@ -94,6 +98,9 @@ func (s *Server) routes(e *echo.Echo) {
 
 	// Governance.
 	ui.GET("/governance", s.showGovernancePage)
+	// The overview job's report: each team's, and what is behind a figure.
+	ui.GET("/governance/teams/:team", s.showGovernanceTeamPage)
+	ui.GET("/governance/figures/:figure", s.showGovernanceFigurePage)
 
 	// Standards and waivers: anyone signed in reads the standard; governance
 	// leads write drafts, preview and publish them, and decide waivers,
@@ -128,6 +135,35 @@ func (s *Server) routes(e *echo.Echo) {
 	ui.POST("/admin/jobs/:job/run", s.runJobNow)
 	ui.POST("/admin/jobs/:job/schedule", s.saveJobSchedule)
 	ui.GET("/admin/jobs/runs/:id", s.showJobRunPage)
+	// Notifications: admins set up outgoing webhooks and watch their
+	// deliveries; everyone has an inbox of decisions waiting for them.
+	ui.GET("/admin/webhooks", s.showWebhooksPage)
+	ui.POST("/admin/webhooks", s.createWebhook)
+	ui.POST("/admin/webhooks/:id/enabled", s.setWebhookEnabled)
+	ui.POST("/admin/webhooks/:id/test", s.testWebhook)
+	ui.POST("/admin/webhooks/:id/delete", s.deleteWebhook)
+	ui.GET("/inbox", s.showInboxPage)
+	// Discovered APIs: hosts in traffic that no deployment claims, claimed
+	// into the catalogue by a team or ignored by governance.
+	ui.GET("/discovered", s.showDiscoveredPage)
+	ui.GET("/discovered/:host", s.showDiscoveredHostPage)
+	ui.POST("/discovered/:host/claim", s.claimDiscoveredHost)
+	ui.POST("/discovered/:host/ignore", s.ignoreDiscoveredHost)
+
+	// Retirements: cases opened by the zombie job or the owners, decided by
+	// the owners (and governance leads for partner and public APIs),
+	// followed to the sunset by the retirements job.
+	ui.GET("/retirements", s.showRetirementsPage)
+	ui.GET("/retirements/settings", s.showRetirementSettingsPage)
+	ui.POST("/retirements/settings", s.saveRetirementSettings)
+	ui.POST("/retirements/settings/apis", s.saveAPIZombieWindow)
+	ui.GET("/retirements/:case", s.showRetirementCasePage)
+	ui.GET("/retirements/:case/notice", s.showNoticePage)
+	ui.POST("/retirements/:case/approve", s.approveRetirement)
+	ui.POST("/retirements/:case/reject", s.rejectRetirement)
+	ui.POST("/retirements/:case/extend", s.extendRetirement)
+	ui.POST("/retirements/:case/override", s.overrideRetirement)
+	ui.POST("/retirements/:case/comment", s.commentRetirement)
 
 	// Ingestion from SDKs and OpenTelemetry exporters: machines holding an
 	// ingest key, not people, so neither sessions nor CSRF apply.
@@ -156,6 +192,7 @@ func (s *Server) routes(e *echo.Echo) {
 	api.GET("/apis/:api/versions/:version", s.apiGetVersion)
 	api.PUT("/apis/:api/versions/:version", s.apiUpdateVersion)
 	api.DELETE("/apis/:api/versions/:version", s.apiDeleteVersion)
+	api.GET("/apis/:api/versions/:version/timeline", s.apiVersionTimeline)
 	api.GET("/apis/:api/versions/:version/deployments", s.apiListDeployments)
 	api.PUT("/apis/:api/versions/:version/deployments/:env", s.apiPutDeployment)
 	api.DELETE("/apis/:api/versions/:version/deployments/:env", s.apiDeleteDeployment)
@@ -163,6 +200,7 @@ func (s *Server) routes(e *echo.Echo) {
 	api.PUT("/apis/:api/versions/:version/spec", s.apiPutSpec)
 	api.GET("/apis/:api/versions/:version/revisions", s.apiListRevisions)
 	api.GET("/apis/:api/versions/:version/scorecard", s.apiGetScorecard)
+	api.GET("/apis/:api/versions/:version/drift", s.apiGetDrift) // drift.go: spec against traffic
 	// Pending revisions and their exceptions, as on the pending revision page.
 	api.GET("/pending-revisions", s.apiListPendingRevisions)
 	api.GET("/apis/:api/versions/:version/pending-revisions/:id", s.apiGetPendingRevision)
@@ -172,6 +210,19 @@ func (s *Server) routes(e *echo.Echo) {
 	api.POST("/apis/:api/versions/:version/pending-revisions/:id/withdraw", s.apiWithdrawPendingRevision)
 	api.GET("/standards/:standard", s.apiGetStandard)
 	api.PUT("/standards/:standard/draft", s.apiPutStandardDraft)
+	// Runtime, as on the sources, jobs, traffic and discovered pages (a
+	// version's drift is above, with its scorecard).
+	api.GET("/sources", s.apiListSources)
+	api.POST("/sources", s.apiCreateSource)
+	api.GET("/sources/:id", s.apiGetSource)
+	api.GET("/jobs", s.apiListJobs)
+	api.POST("/jobs/:job/runs", s.apiRunJob)
+	api.GET("/jobs/runs/:id", s.apiGetJobRun)
+	api.GET("/apis/:api/versions/:version/traffic", s.apiGetVersionTraffic)
+	api.GET("/discovered", s.apiListDiscovered)
+	// The governance overview, as on /governance and the team reports.
+	api.GET("/overview", s.apiGetOverview)
+	api.GET("/overview/teams/:team", s.apiGetTeamOverview)
 	api.Any("/*", func(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound, "no such endpoint; see /api/v1/openapi.json")
 	})

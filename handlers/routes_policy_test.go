@@ -14,6 +14,7 @@ import (
 	"github.com/steward-governance/steward/catalog"
 	"github.com/steward-governance/steward/identity"
 	"github.com/steward-governance/steward/models"
+	"github.com/steward-governance/steward/retirement"
 )
 
 // Who may use each route. Every route the server registers must be listed,
@@ -26,12 +27,38 @@ const (
 	admin  = "admin"  // admins only
 	// governance leads (and admins): standards and waivers
 	governance = "governance"
+	// anyone who may make some lifecycle move: members, owners, governance
+	// leads and admins; which move each may make is the lifecycle's table,
+	// tested in lifecycle_test.go
+	stageMover = "stage mover"
+	// owners of the team, governance leads and admins: who proposes,
+	// approves and rejects retirements (which approval each gives is the
+	// retirement rules' table, tested in retirement/case_test.go)
+	decider = "decider"
 	// a source's ingest key, and nothing else: no session or API token
 	// lets anyone post events
 	ingestKey = "ingest key"
 )
 
 var routePolicy = map[string]string{
+	// Retirements: anyone signed in reads cases and comments; the probe's
+	// case is pets v1 (internal), so only an owner of zoo (or an admin)
+	// approves it and extends its sunset, and only governance leads (or
+	// admins) retire a blocked one anyway.
+	"GET /retirements":                              reader,
+	"GET /retirements/:case":                        reader,
+	"GET /retirements/:case/notice":                 reader,
+	"POST /retirements/:case/comment":               reader,
+	"POST /retirements/:case/approve":               owner,
+	"POST /retirements/:case/reject":                decider,
+	"POST /retirements/:case/extend":                owner,
+	"POST /retirements/:case/override":              governance,
+	"GET /retirements/settings":                     governance,
+	"POST /retirements/settings":                    governance,
+	"POST /retirements/settings/apis":               governance,
+	"GET /apis/:api/versions/:version/retire":       reader,
+	"POST /apis/:api/versions/:version/retirements": decider,
+
 	"GET /healthz":             anyone,
 	"GET /readyz":              anyone,
 	"GET /static/*":            anyone,
@@ -96,6 +123,7 @@ var routePolicy = map[string]string{
 	"GET /api/v1/apis/:api/versions/:version/deployments":         reader,
 	"GET /api/v1/apis/:api/versions/:version/spec":                reader,
 	"GET /api/v1/apis/:api/versions/:version/scorecard":           reader,
+	"GET /api/v1/apis/:api/versions/:version/drift":               reader,
 	"GET /api/v1/apis/:api/versions/:version/revisions":           reader,
 	"POST /api/v1/teams":                                          admin,
 	"PUT /api/v1/teams/:team":                                     owner,
@@ -152,6 +180,45 @@ var routePolicy = map[string]string{
 	"GET /admin/jobs/runs/:id":        admin,
 	"POST /ingest/treblle":            ingestKey,
 	"POST /v1/traces":                 ingestKey,
+
+	// Notifications: webhooks are for admins; everyone has an inbox.
+	"GET /admin/webhooks":              admin,
+	"POST /admin/webhooks":             admin,
+	"POST /admin/webhooks/:id/enabled": admin,
+	"POST /admin/webhooks/:id/test":    admin,
+	"POST /admin/webhooks/:id/delete":  admin,
+	"GET /inbox":                       reader,
+
+	// Lifecycle: the probe's form posts no target stage, which everyone
+	// with a lifecycle right hears about (422) and others may not ask (403).
+	"POST /apis/:api/versions/:version/stage":          stageMover,
+	"GET /api/v1/apis/:api/versions/:version/timeline": reader,
+
+	// Discovered APIs: anyone signed in reads them; a team's members claim
+	// one for their team (the probe's form names team zoo); governance
+	// leads ignore one.
+	"GET /discovered":               reader,
+	"GET /discovered/:host":         reader,
+	"POST /discovered/:host/claim":  member,
+	"POST /discovered/:host/ignore": governance,
+
+	// The runtime in the JSON API: sources and jobs for admins, traffic
+	// and discovered hosts for anyone signed in.
+	"GET /api/v1/sources":                             admin,
+	"POST /api/v1/sources":                            admin,
+	"GET /api/v1/sources/:id":                         admin,
+	"GET /api/v1/jobs":                                admin,
+	"POST /api/v1/jobs/:job/runs":                     admin,
+	"GET /api/v1/jobs/runs/:id":                       admin,
+	"GET /api/v1/apis/:api/versions/:version/traffic": reader,
+	"GET /api/v1/discovered":                          reader,
+
+	// The governance overview: anyone signed in reads it, on the pages
+	// and in the JSON API.
+	"GET /governance/teams/:team":      reader,
+	"GET /governance/figures/:figure":  reader,
+	"GET /api/v1/overview":             reader,
+	"GET /api/v1/overview/teams/:team": reader,
 }
 
 // roles are the people the table is checked for, least privileged first.
@@ -171,6 +238,10 @@ func allowed(rule, role string) bool {
 		return role == "admin"
 	case governance:
 		return role == "governance" || role == "admin"
+	case stageMover:
+		return role == "member" || role == "owner" || role == "governance" || role == "admin"
+	case decider:
+		return role == "owner" || role == "governance" || role == "admin"
 	case ingestKey:
 		return false
 	}
@@ -270,6 +341,7 @@ type fixtures struct {
 	tokens   map[string]string
 	tokenID  uint
 	memberID uint
+	caseID   int64 // a proposed retirement of pets v1
 }
 
 func (s *site) fixtures() *fixtures {
@@ -319,6 +391,10 @@ func (s *site) fixtures() *fixtures {
 			fx.tokenID = tok.ID
 		}
 	}
+	rc, err := (&retirement.Service{Store: st}).Open(ctx, retirement.SystemActor("test"), "pets", "v1",
+		retirement.Proposal{Reason: "unused", MigrationNotes: "Use v2."})
+	must(err)
+	fx.caseID = rc.ID
 	return fx
 }
 
@@ -329,7 +405,7 @@ func (fx *fixtures) request(role, method, pattern string) *page {
 	path := strings.NewReplacer(
 		":api", "pets", ":version", "v1", ":team", "zoo", ":rev", "1", ":env", "prod",
 		":id", fmt.Sprint(fx.tokenID), ":user", fmt.Sprint(fx.memberID), "*", "app.css",
-		":standard", "organisation", ":number", "1",
+		":standard", "organisation", ":number", "1", ":case", fmt.Sprint(fx.caseID),
 	).Replace(pattern)
 	if strings.HasSuffix(pattern, "/diff") {
 		path += "?from=1&to=2"
@@ -362,7 +438,9 @@ func (fx *fixtures) request(role, method, pattern string) *page {
 		case strings.HasSuffix(pattern, "/deployments/:env"):
 			body = `{"base_url":"https://pets.example.com/v2"}`
 		case strings.HasSuffix(pattern, "/versions") || strings.HasSuffix(pattern, "/versions/:version"):
-			body = `{"name":"v9","stage":"design"}`
+			// A rename: a stage change is a lifecycle move, with a table
+			// of its own (lifecycle_test.go).
+			body = `{"name":"v9"}`
 		case strings.HasSuffix(pattern, "/teams") || strings.HasSuffix(pattern, "/teams/:team"):
 			body = `{"slug":"zoo2","name":"Zoo Two"}`
 		default:

@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/steward-governance/steward/catalog"
 	"github.com/steward-governance/steward/models"
+	"github.com/steward-governance/steward/runtimerules"
 	"github.com/steward-governance/steward/scorecard"
 	"github.com/steward-governance/steward/web"
 )
@@ -76,6 +78,11 @@ func (s *Server) scorecardPage(c echo.Context, v *models.VersionDetail, form web
 	if err != nil {
 		return p, err
 	}
+	lr, err := s.latestRuntime(ctx, v)
+	if err != nil {
+		return p, err
+	}
+	p.Runtime = runtimeView(lr, base)
 	if ls != nil && !p.NoSpec {
 		sc := ls.card
 		p.HasScorecard, p.Status, p.Grade, p.Overall, p.HasScore = true, ls.row.Status, string(sc.Grade), sc.Overall, sc.HasScore
@@ -135,4 +142,65 @@ func ruleViews(sc scorecard.Scorecard, revisionURL string) []web.RuleView {
 		out = append(out, rv)
 	}
 	return out
+}
+
+// runtimeView shows a runtime scorecard beside the design-time one: the
+// score, its categories, the rules that fail with what was measured
+// against what the standard asks, and the drift.
+func runtimeView(lr *loadedRuntime, base string) web.RuntimeView {
+	rv := web.RuntimeView{TrafficURL: base + "/traffic"}
+	row := lr.row
+	if row == nil {
+		rv.NoData, rv.Detail = true, noRuntimeRow
+		return rv
+	}
+	window := row.WindowTo.Sub(row.WindowFrom)
+	rv.TrafficURL = trafficURL(base, window)
+	rv.NoData, rv.Detail, rv.Summary = row.NoData, row.Detail, row.Summary
+	rv.ComputedAt, rv.Since, rv.Window, rv.WindowFrom, rv.WindowTo, rv.Requests = row.ComputedAt, row.Since, windowLabel(window), row.WindowFrom, row.WindowTo, row.Requests
+	if row.NoData {
+		return rv
+	}
+	if row.Overall != nil {
+		rv.HasScore, rv.Overall, rv.Grade = true, *row.Overall, row.Grade
+	}
+	for _, cat := range lr.categories {
+		rv.Categories = append(rv.Categories, web.CategoryView{Name: string(cat.Category), HasScore: cat.HasScore, Score: cat.Score, Passed: cat.Passed, Failed: cat.Failed})
+	}
+	// Heaviest first: what costs the most points is what to fix first.
+	findings := append([]runtimerules.Finding(nil), lr.findings...)
+	sort.SliceStable(findings, func(i, j int) bool { return findings[i].Weight > findings[j].Weight })
+	for _, f := range findings {
+		switch f.Status {
+		case scorecard.Pass:
+			rv.Passing++
+		case scorecard.Fail:
+			rv.Failing = append(rv.Failing, web.RuntimeFindingView{
+				Rule: f.Rule, Description: f.Description, Category: string(f.Category), Severity: f.Severity.String(),
+				Message: f.Message, Measured: f.MeasuredText(), Threshold: f.ThresholdText(), Evidence: f.Evidence, HowToFix: f.HowToFix,
+			})
+		}
+	}
+	if d := lr.drift; d != nil {
+		dv := &web.DriftView{
+			Revision: lr.revision, RevisionURL: base + "/revisions/" + strconv.Itoa(lr.revision),
+			Documented: d.Documented, Seen: d.Seen,
+			UnseenCount: row.UnseenEndpoints, UndocumentedCount: row.UndocumentedEndpoints, StatusCount: row.UndocumentedStatusCodes,
+		}
+		for _, e := range d.Unseen {
+			dv.Unseen = append(dv.Unseen, strings.ToUpper(e.Method)+" "+e.Path)
+		}
+		for _, e := range d.Undocumented {
+			dv.Undocumented = append(dv.Undocumented, web.DriftEndpointView{Method: e.Method, Path: e.Path, Kind: string(e.Kind), Requests: e.Requests, LastSeen: e.LastSeen})
+		}
+		for _, u := range d.UndocumentedStatuses {
+			codes := make([]string, len(u.Codes))
+			for i, code := range u.Codes {
+				codes[i] = fmt.Sprintf("%d (%d×)", code.Code, code.Count)
+			}
+			dv.Statuses = append(dv.Statuses, web.DriftStatusView{Method: u.Method, Path: u.Path, Codes: strings.Join(codes, ", ")})
+		}
+		rv.Drift = dv
+	}
+	return rv
 }

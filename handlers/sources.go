@@ -102,10 +102,38 @@ func (s *Server) createSource(c echo.Context) error {
 	if err := bindForm(c, &f); err != nil {
 		return err
 	}
+	in, errs, err := s.newSource(&f)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return s.renderSources(c, http.StatusUnprocessableEntity, f, errs, nil)
+	}
+	src, err := s.store.CreateSource(c.Request().Context(), actor(c), in)
+	if field, msg, status := refusedSource(err); status != 0 {
+		return s.renderSources(c, status, f, web.FieldErrors{field: msg}, nil)
+	} else if err != nil {
+		return err
+	}
+	kind := src.Kind
+	if !kind.Push() {
+		return c.Redirect(http.StatusSeeOther, "/admin/sources")
+	}
+	// Rendered, not redirected: the key must not travel in a URL.
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return s.renderSources(c, http.StatusCreated, sourceForm{Kind: string(traffic.KindTreblle)}, nil,
+		&web.CreatedSource{Name: src.Name, Kind: string(src.Kind), Key: in.IngestKey})
+}
+
+// newSource checks an add-source request, from the sources page or the
+// JSON API, and builds what the store keeps: for push kinds a fresh ingest
+// key, shown once. It trims the fields in f; errs holds one message per
+// field, the same in both places.
+func (s *Server) newSource(f *sourceForm) (in models.NewSource, errs web.FieldErrors, err error) {
 	f.Name, f.URL, f.Workspace, f.Path = strings.TrimSpace(f.Name), strings.TrimSpace(f.URL), strings.TrimSpace(f.Workspace), strings.TrimSpace(f.Path)
 	kind := traffic.SourceKind(f.Kind)
 	settings := traffic.SourceSettings{URL: f.URL, Workspace: f.Workspace, Path: f.Path}
-	errs := web.FieldErrors{}
+	errs = web.FieldErrors{}
 	if f.Name == "" || len(f.Name) > 120 {
 		errs["name"] = "Give the source a name of at most 120 characters."
 	}
@@ -122,14 +150,14 @@ func (s *Server) createSource(c echo.Context) error {
 		errs["token"] = sealing.ErrNoKey.Error()
 	}
 	if len(errs) > 0 {
-		return s.renderSources(c, http.StatusUnprocessableEntity, f, errs, nil)
+		return in, errs, nil
 	}
-	in := models.NewSource{Name: f.Name, Kind: kind, Settings: settings}
+	in = models.NewSource{Name: f.Name, Kind: kind, Settings: settings}
 	if kind.Push() {
 		in.APISlug = strings.TrimSpace(f.API)
 		key, err := identity.RandomString(32)
 		if err != nil {
-			return err
+			return in, nil, err
 		}
 		in.IngestKey = IngestKeyPrefix + key
 		in.KeyHint = key[len(key)-4:]
@@ -138,24 +166,19 @@ func (s *Server) createSource(c echo.Context) error {
 		token := f.Token
 		in.Seal = func(id int64) (string, error) { return s.sealer.Seal(token, models.TokenContext(id)) }
 	}
-	src, err := s.store.CreateSource(c.Request().Context(), actor(c), in)
+	return in, nil, nil
+}
+
+// refusedSource says which field the store refused a new source for, and
+// with what status; status 0 means it did not refuse it for a field.
+func refusedSource(err error) (field, msg string, status int) {
 	switch {
 	case errors.Is(err, catalog.ErrConflict):
-		errs["name"] = "A source with this name exists; choose another."
-		return s.renderSources(c, http.StatusConflict, f, errs, nil)
+		return "name", "A source with this name exists; choose another.", http.StatusConflict
 	case errors.Is(err, catalog.ErrInvalid):
-		errs["api"] = "No API has this slug; copy it from the API's address, /apis/<slug>."
-		return s.renderSources(c, http.StatusUnprocessableEntity, f, errs, nil)
-	case err != nil:
-		return err
+		return "api", "No API has this slug; copy it from the API's address, /apis/<slug>.", http.StatusUnprocessableEntity
 	}
-	if !kind.Push() {
-		return c.Redirect(http.StatusSeeOther, "/admin/sources")
-	}
-	// Rendered, not redirected: the key must not travel in a URL.
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return s.renderSources(c, http.StatusCreated, sourceForm{Kind: string(traffic.KindTreblle)}, nil,
-		&web.CreatedSource{Name: src.Name, Kind: string(src.Kind), Key: in.IngestKey})
+	return "", "", 0
 }
 
 func sourceID(c echo.Context) (int64, error) {

@@ -20,6 +20,11 @@ type Store interface {
 	Sources          // sources.go: traffic sources and ingest keys
 	JobRecords       // jobs_admin.go: job runs and schedules
 	Traffic          // traffic.go: rollups per version
+	RuntimeScores    // drift.go: runtime scorecards and drift
+	Discovery        // discovered.go: hosts no deployment claims
+	Lifecycle        // lifecycle.go: stage changes and their timeline
+	Notifications    // webhooks.go, inbox.go: outgoing webhooks, deliveries, inboxes
+	Retirements      // retirement.go: retirement cases, zombie verdicts
 
 	ListTeams(ctx context.Context) ([]models.TeamSummary, error)
 	GetTeam(ctx context.Context, slug string) (*models.Team, error)
@@ -73,6 +78,11 @@ type Overviews interface {
 	GradeDistribution(ctx context.Context) ([]models.GradeCount, error)
 	SummarizeScores(ctx context.Context, f models.LatestScorecardsFilter, topRules int) (*models.ScoreSummary, error)
 	Movers(ctx context.Context, since time.Time, limit int) ([]models.Mover, error)
+	// The overview job's snapshots (overview.go).
+	LatestGovernanceSnapshot(ctx context.Context, teamSlug string) (*models.GovernanceSnapshot, error)
+	LatestGovernanceSnapshots(ctx context.Context) ([]models.GovernanceSnapshot, error)
+	GovernanceHistory(ctx context.Context, since time.Time, scopes ...string) ([]models.GovernanceSnapshot, error)
+	GovernanceMembers(ctx context.Context, q models.MemberQuery) ([]models.FigureMember, int64, error)
 }
 
 // PendingRevisions is what the breaking-change policy needs: uploads held

@@ -49,33 +49,32 @@ func (s *Server) showTrafficPage(c echo.Context) error {
 		Crumbs: []web.Crumb{{Label: "Catalogue", URL: "/apis"}, {Label: v.API.Name, URL: "/apis/" + v.API.Slug}, {Label: v.Name, URL: base}, {Label: "Traffic"}},
 		Base:   base, APIName: v.API.Name, Version: v.Name, Stage: v.Stage, Days: days, Windows: trafficWindows, From: from, To: to,
 	}
-	covered, err := s.coverage(ctx, v.API.ID, from, to, &p)
+	vt, err := s.versionTraffic(ctx, v, from, to)
 	if err != nil {
 		return err
 	}
-	rows, err := s.store.TrafficRows(ctx, v.ID, from, to)
-	if err != nil {
-		return err
+	for _, src := range vt.Sources {
+		p.Coverage = append(p.Coverage, web.CoverageView{Source: src.Name, From: src.CoveredFrom, To: src.CoveredTo})
 	}
-	if len(rows) == 0 {
-		p.NoData, p.NoTraffic = !covered, covered
+	if len(vt.Buckets) == 0 {
+		p.NoData, p.NoTraffic = vt.noData(), vt.noTraffic()
 		return s.render(c, http.StatusOK, web.Traffic(s.layout(c, "Traffic"), p))
 	}
-	buckets, err := bucketsOf(rows)
-	if err != nil {
-		return err
-	}
-	sum := rollup.Summarise(buckets)
+	sum := vt.Summary
 	p.Summary = web.TrafficSummary{
 		Requests: sum.Requests, Legitimate: sum.Legitimate, HTTPS: sum.HTTPSShare, Authenticated: sum.AuthenticatedShare,
 		RateLimited: sum.RateLimitHeadersShare, Compressed: sum.CompressedShare, ClientErrors: sum.ClientErrorRate, ServerErrors: sum.ServerErrorRate,
 		P50: latencyLabel(sum.P50, sum.Timed), P95: latencyLabel(sum.P95, sum.Timed), P99: latencyLabel(sum.P99, sum.Timed),
 		Consumers: sum.Consumers, LastSeen: sum.LastSeen, LastLegitimate: sum.LastLegitimate,
 	}
-	days7 := dailyTraffic(buckets, from, days)
+	days7 := dailyTraffic(vt.Buckets, from, days)
 	p.Requests = web.NewRequestBars(days7, 720, 220)
 	p.Latency = web.NewLatencyChart(days7, 720, 220)
-	p.Endpoints = endpointTraffic(rows, buckets)
+	for _, e := range vt.Endpoints {
+		p.Endpoints = append(p.Endpoints, web.EndpointTrafficView{Method: e.Method, Template: e.Template, Documented: e.Documented,
+			Requests: e.Total.Count, ClientErrors: e.Summary.ClientErrorRate, ServerErrors: e.Summary.ServerErrorRate,
+			P95: latencyLabel(e.Summary.P95, e.Summary.Timed), LastSeen: e.Total.LastSeen})
+	}
 	consumers, err := s.store.TopConsumers(ctx, v.ID, from, to, topConsumers)
 	if err != nil {
 		return err
@@ -89,21 +88,80 @@ func (s *Server) showTrafficPage(c echo.Context) error {
 // coverage lists the sources that can see apiID's traffic and reports
 // whether any of them covered [from, to).
 func (s *Server) coverage(ctx context.Context, apiID uint, from, to time.Time, p *web.TrafficPage) (bool, error) {
+	srcs, covered, err := s.sourcesSeeing(ctx, apiID, from, to)
+	for _, src := range srcs {
+		p.Coverage = append(p.Coverage, web.CoverageView{Source: src.Name, From: src.CoveredFrom, To: src.CoveredTo})
+	}
+	return covered, err
+}
+
+// sourcesSeeing lists the sources that can see apiID's traffic (its own
+// and those matching by deployment) and reports whether any of them
+// covered part of [from, to).
+func (s *Server) sourcesSeeing(ctx context.Context, apiID uint, from, to time.Time) ([]models.Source, bool, error) {
 	srcs, err := s.store.Sources(ctx)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
+	var out []models.Source
 	covered := false
 	for _, src := range srcs {
 		if src.APIID != nil && *src.APIID != apiID {
 			continue
 		}
-		p.Coverage = append(p.Coverage, web.CoverageView{Source: src.Name, From: src.CoveredFrom, To: src.CoveredTo})
+		out = append(out, src)
 		if src.CoveredFrom != nil && src.CoveredTo != nil && src.CoveredFrom.Before(to) && !src.CoveredTo.Before(from) {
 			covered = true
 		}
 	}
-	return covered, nil
+	return out, covered, nil
+}
+
+// versionTraffic is a version's traffic over [from, to), added up: what
+// the traffic page shows and the JSON API returns.
+type versionTraffic struct {
+	// Sources are those that can see the version's API; Covered says one
+	// of them covered part of the window, so that no rows means the
+	// version had no traffic rather than that nobody was looking.
+	Sources []models.Source
+	Covered bool
+	// Buckets are the hourly rollups, oldest first.
+	Buckets   []rollup.Bucket
+	Summary   rollup.Summary
+	Endpoints []endpointTotal // busiest first
+}
+
+// endpointTotal is one endpoint's traffic over the window.
+type endpointTotal struct {
+	Method, Template string
+	Documented       bool
+	Total            rollup.Bucket
+	Summary          rollup.Summary
+}
+
+func (vt *versionTraffic) noData() bool    { return len(vt.Buckets) == 0 && !vt.Covered }
+func (vt *versionTraffic) noTraffic() bool { return len(vt.Buckets) == 0 && vt.Covered }
+
+// versionTraffic reads and adds up v's rollups in [from, to).
+func (s *Server) versionTraffic(ctx context.Context, v *models.VersionDetail, from, to time.Time) (*versionTraffic, error) {
+	srcs, covered, err := s.sourcesSeeing(ctx, v.API.ID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	vt := &versionTraffic{Sources: srcs, Covered: covered}
+	rows, err := s.store.TrafficRows(ctx, v.ID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return vt, nil
+	}
+	if vt.Buckets, err = bucketsOf(rows); err != nil {
+		return nil, err
+	}
+	vt.Summary = rollup.Summarise(vt.Buckets)
+	vt.Endpoints = endpointTotals(rows, vt.Buckets)
+	return vt, nil
 }
 
 // bucketsOf decodes stored rows into rollup buckets.
@@ -147,35 +205,29 @@ func dailyTraffic(buckets []rollup.Bucket, from time.Time, days int) []web.DayTr
 	return out
 }
 
-// endpointTraffic totals the window per endpoint, busiest first.
-func endpointTraffic(rows []models.EndpointTraffic, buckets []rollup.Bucket) []web.EndpointTrafficView {
-	type acc struct {
-		b          rollup.Bucket
-		documented bool
-	}
-	by := map[string]*acc{}
+// endpointTotals totals the window per endpoint, busiest first.
+func endpointTotals(rows []models.EndpointTraffic, buckets []rollup.Bucket) []endpointTotal {
+	by := map[string]*endpointTotal{}
 	var order []string
 	for i, r := range rows {
 		k := r.Method + " " + r.Template
-		a := by[k]
-		if a == nil {
-			a = &acc{}
-			by[k] = a
+		e := by[k]
+		if e == nil {
+			e = &endpointTotal{Method: r.Method, Template: r.Template}
+			by[k] = e
 			order = append(order, k)
 		}
-		a.b.Merge(&buckets[i])
-		a.b.Key = buckets[i].Key
-		a.documented = r.Documented
+		e.Total.Merge(&buckets[i])
+		e.Total.Key = buckets[i].Key
+		e.Documented = r.Documented
 	}
-	out := make([]web.EndpointTrafficView, 0, len(order))
+	out := make([]endpointTotal, 0, len(order))
 	for _, k := range order {
-		a := by[k]
-		sum := rollup.Summarise([]rollup.Bucket{a.b})
-		out = append(out, web.EndpointTrafficView{Method: a.b.Key.Method, Template: a.b.Key.Template, Documented: a.documented,
-			Requests: a.b.Count, ClientErrors: sum.ClientErrorRate, ServerErrors: sum.ServerErrorRate,
-			P95: latencyLabel(sum.P95, sum.Timed), LastSeen: a.b.LastSeen})
+		e := by[k]
+		e.Summary = rollup.Summarise([]rollup.Bucket{e.Total})
+		out = append(out, *e)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Requests > out[j].Requests })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Total.Count > out[j].Total.Count })
 	return out
 }
 

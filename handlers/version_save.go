@@ -67,6 +67,10 @@ func (s *Server) updateVersion(c echo.Context) error {
 	}
 	in := f.input()
 	in.Normalize()
+	// The form renames; the stage moves only through Change stage
+	// (lifecycle.go), where the gates are checked and the move recorded.
+	in.Stage = catalog.Stage(v.Stage)
+	f.Stage = v.Stage
 	if err := authorize(c, policy.VersionUpdate, versionObject(v)); err != nil {
 		return err
 	}
@@ -85,9 +89,10 @@ func (s *Server) updateVersion(c echo.Context) error {
 }
 
 func (s *Server) renderVersionForm(c echo.Context, status int, apiSlug, apiName, editing string, f versionForm, errs web.FieldErrors) error {
-	p := web.VersionForm{Name: f.Name, Stage: f.Stage, Stages: stageOptions(), Errors: errs}
+	p := web.VersionForm{Name: f.Name, Stage: f.Stage, Errors: errs}
 	apiURL := "/apis/" + apiSlug
 	if editing == "" {
+		p.Stages = stageOptions()
 		p.Title, p.Action, p.CancelURL = "Add a version to "+apiName, apiURL+"/versions", apiURL
 		p.Crumbs = []web.Crumb{{Label: "Catalogue", URL: "/apis"}, {Label: apiName, URL: apiURL}, {Label: "New version"}}
 	} else {

@@ -68,6 +68,9 @@ func (s *Server) renderVersion(c echo.Context, status int, apiSlug, name string,
 			p.Grade, p.ScoreSummary = string(ls.card.Grade), ls.card.Summary
 		}
 	}
+	if p.Lifecycle, err = s.versionLifecycle(c, v); err != nil {
+		return err
+	}
 	if adjust != nil {
 		adjust(&p)
 	}

@@ -54,5 +54,6 @@ func (j *Retention) Run(ctx context.Context) error {
 	pr.Count("discovered rows", p.DiscoveredRows)
 	pr.Count("consumer rows", p.ConsumerRows)
 	pr.Count("job runs", p.JobRuns)
+	pr.Count("runtime scorecards", p.RuntimeScorecards)
 	return nil
 }

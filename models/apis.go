@@ -28,6 +28,7 @@ type APIListItem struct {
 	Demo          bool
 	Grade         string
 	UpdatedAt     time.Time
+	Zombie        bool     `gorm:"-"` // a version is a zombie (zombies.go)
 	Tags          []string `gorm:"-"`
 	Stages        []string `gorm:"-"` // distinct stages of its versions, in lifecycle order
 	VersionCount  int      `gorm:"-"`
@@ -80,6 +81,9 @@ func (s *Store) filtered(ctx context.Context, q catalog.ListQuery, skip string) 
 	if q.Tag != "" && skip != "tag" {
 		db = db.Where("EXISTS (SELECT 1 FROM api_tags t WHERE t.api_id = apis.id AND t.tag = ?)", q.Tag)
 	}
+	if q.Zombie && skip != "zombie" {
+		db = db.Where("EXISTS (SELECT 1 FROM versions v JOIN zombie_verdicts z ON z.version_id = v.id WHERE v.api_id = apis.id AND z.verdict = ?)", "zombie")
+	}
 	for _, term := range catalog.SearchTerms(q.Text) {
 		db = db.Where("apis.id IN (SELECT api_id FROM api_terms WHERE term >= ? AND term < ?)", term, prefixEnd(term))
 	}
@@ -90,7 +94,8 @@ func (s *Store) filtered(ctx context.Context, q catalog.ListQuery, skip string) 
 func hasFilters(q catalog.ListQuery, skip string) bool {
 	return q.Text != "" && len(catalog.SearchTerms(q.Text)) > 0 ||
 		q.Team != "" && skip != "team" || q.Stage != "" && skip != "stage" || q.Kind != "" && skip != "kind" ||
-		q.Visibility != "" && skip != "visibility" || q.Grade != "" && skip != "grade" || q.Tag != "" && skip != "tag"
+		q.Visibility != "" && skip != "visibility" || q.Grade != "" && skip != "grade" || q.Tag != "" && skip != "tag" ||
+		q.Zombie && skip != "zombie"
 }
 
 // prefixEnd is the smallest string greater than every string starting with
@@ -106,6 +111,11 @@ func (s *Store) ListAPIs(ctx context.Context, q catalog.ListQuery) (*APIPage, er
 	entry, err := s.cached(ctx, q)
 	if err != nil {
 		return nil, translate(err, "list apis")
+	}
+	if q.Zombie {
+		// Verdicts change without moving the catalogue's generation, so
+		// the zombie filter's count is never cached.
+		entry = &catalogEntry{}
 	}
 	if total, ok := s.cachedTotal(entry); ok {
 		page.Total = total
@@ -179,6 +189,14 @@ func (s *Store) fillListDetails(ctx context.Context, items []APIListItem) error 
 	for i := range items {
 		sortStages(items[i].Stages)
 	}
+	var zombies []uint
+	if err := db.Table("versions").Distinct("versions.api_id").Joins("JOIN zombie_verdicts z ON z.version_id = versions.id").
+		Where("versions.api_id IN ? AND z.verdict = ?", ids, "zombie").Pluck("versions.api_id", &zombies).Error; err != nil {
+		return translate(err, "list zombies")
+	}
+	for _, id := range zombies {
+		byID[id].Zombie = true
+	}
 	return nil
 }
 
@@ -194,6 +212,9 @@ func (s *Store) Facets(ctx context.Context, q catalog.ListQuery) (*Facets, error
 	entry, err := s.cached(ctx, q)
 	if err != nil {
 		return nil, translate(err, "facets")
+	}
+	if q.Zombie {
+		entry = &catalogEntry{} // see ListAPIs
 	}
 	if f := s.cachedFacets(entry); f != nil {
 		return f, nil

@@ -10,11 +10,14 @@ import (
 // Pruned counts what one retention pass deleted.
 type Pruned struct {
 	TrafficRows, DiscoveredRows, ConsumerRows, JobRuns int64
+	// RuntimeScorecards counts superseded runtime scorecards deleted.
+	RuntimeScorecards int64
 }
 
-// PruneRuntime deletes rollups and consumer days older than trafficBefore
-// and job runs older than runsBefore. Status counts and sources' coverage
-// are summaries without time, so they stay.
+// PruneRuntime deletes rollups and consumer days older than trafficBefore,
+// and job runs and superseded runtime scorecards older than runsBefore (a
+// version's latest runtime scorecard stays, whatever its age). Status
+// counts and sources' coverage are summaries without time, so they stay.
 func (s *Store) PruneRuntime(ctx context.Context, trafficBefore, runsBefore time.Time) (Pruned, error) {
 	var p Pruned
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -36,7 +39,9 @@ func (s *Store) PruneRuntime(ctx context.Context, trafficBefore, runsBefore time
 			}
 			*st.n = res.RowsAffected
 		}
-		return nil
+		n, err := pruneRuntimeScorecards(tx, runsBefore)
+		p.RuntimeScorecards = n
+		return err
 	})
 	return p, err
 }

@@ -150,16 +150,6 @@ func (s *Store) DiscoveredHosts(ctx context.Context, from time.Time) ([]Discover
 	return out, nil
 }
 
-// DiscoveredEndpoints lists a discovered host's inferred endpoints since
-// from, for claiming it into the catalogue.
-func (s *Store) DiscoveredEndpoints(ctx context.Context, host string, from time.Time) ([]DiscoveredTraffic, error) {
-	var rows []DiscoveredTraffic
-	err := s.db.WithContext(ctx).Table("discovered_traffic").
-		Select("host, method, template, SUM(requests) AS requests, SUM(status_2xx) AS status_2xx, SUM(status_4xx) AS status_4xx, SUM(status_5xx) AS status_5xx, SUM(https) AS https, SUM(authenticated) AS authenticated, SUM(legitimate) AS legitimate, MIN(first_seen) AS first_seen, MAX(last_seen) AS last_seen").
-		Where("host = ? AND hour >= ?", host, from.UTC()).Group("host, method, template").Order("template, method").Scan(&rows).Error
-	return rows, err
-}
-
 // MatchTarget is one API version as traffic matching needs it.
 type MatchTarget struct {
 	VersionID   uint

@@ -18,6 +18,8 @@ type VersionDetail struct {
 	TeamName  string
 	Current   *SpecRevision
 	Revisions []SpecRevision // newest first, without content
+	// Lifecycle is the version's deprecation (models/lifecycle.go).
+	Lifecycle VersionLifecycle
 }
 
 // GetVersion loads a version of an API by names.
@@ -35,6 +37,9 @@ func (s *Store) GetVersion(ctx context.Context, apiSlug, name string) (*VersionD
 		return nil, translate(err, fmt.Sprintf("version %q of %q", name, apiSlug))
 	}
 	d := &VersionDetail{Version: v, API: a, TeamSlug: a.Team.Slug, TeamName: a.Team.Name}
+	if d.Lifecycle, err = loadLifecycle(db, v.ID); err != nil {
+		return nil, translate(err, "version lifecycle")
+	}
 	if err := db.Omit("Content").Where("version_id = ?", v.ID).Order("number DESC").Find(&d.Revisions).Error; err != nil {
 		return nil, translate(err, "list revisions")
 	}
@@ -80,12 +85,18 @@ func createVersion(tx *gorm.DB, actor catalog.Actor, apiSlug string, in catalog.
 	return audit(tx, actor, "version.create", "version", apiSlug+"/"+v.Name, nil, map[string]any{"name": v.Name, "stage": v.Stage})
 }
 
-// UpdateVersion renames a version or changes its stage.
+// UpdateVersion renames a version. Its stage changes only through
+// TransitionVersion, which checks the lifecycle gates and records the move;
+// an input with another stage than the version's is refused, an empty one
+// keeps it.
 func (s *Store) UpdateVersion(ctx context.Context, actor catalog.Actor, apiSlug, name string, in catalog.VersionInput) (*Version, error) {
 	var v Version
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := findVersion(tx, apiSlug, name, &v); err != nil {
 			return err
+		}
+		if in.Stage != "" && string(in.Stage) != v.Stage {
+			return catalog.FieldError("stage", "a stage change is a lifecycle transition: use Change stage on the version page, so it is checked and recorded")
 		}
 		before := map[string]any{"name": v.Name, "stage": v.Stage}
 		if in.Name != v.Name {
@@ -97,7 +108,7 @@ func (s *Store) UpdateVersion(ctx context.Context, actor catalog.Actor, apiSlug,
 				return catalog.FieldError("name", fmt.Sprintf("this API already has a version %q", in.Name))
 			}
 		}
-		v.Name, v.Stage = in.Name, string(in.Stage)
+		v.Name = in.Name
 		if err := tx.Omit("Deployments", "Revisions", "Endpoints").Save(&v).Error; err != nil {
 			return err
 		}

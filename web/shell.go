@@ -25,6 +25,9 @@ type Shell struct {
 	Admin bool
 	// DevSignIn marks a Steward that signs people in as demo personas.
 	DevSignIn bool
+	// InboxCount is how many decisions wait for the signed-in person; the
+	// navigation shows an inbox link when there are any.
+	InboxCount int
 }
 
 // navClass marks the nav link of the section the page is in.
