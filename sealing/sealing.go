@@ -28,7 +28,7 @@ var ErrNoKey = errors.New("no secret key is configured: set STEWARD_SECRET_KEY t
 
 // Box seals and opens values with AES-256-GCM.
 type Box struct {
-	aead       cipher.AEAD
+	aead        cipher.AEAD
 	consumerKey []byte
 }
 

@@ -9,9 +9,9 @@ import (
 
 // DayTraffic is one day of a version's traffic for the charts.
 type DayTraffic struct {
-	Day                                time.Time
+	Day                                           time.Time
 	OK, Redirect, ClientError, ServerError, Other int64
-	P50, P95                           time.Duration // zero when no request was timed
+	P50, P95                                      time.Duration // zero when no request was timed
 }
 
 // Total is the day's request count.
