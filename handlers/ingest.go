@@ -46,7 +46,7 @@ func (s *Server) ingestTreblle(c echo.Context) error {
 		return appendError(err)
 	}
 	s.countIngested(traffic.KindTreblle, 1)
-	return c.JSON(http.StatusAccepted, map[string]any{"status": "accepted", "events": 1})
+	return c.JSONBlob(http.StatusAccepted, acceptedOne)
 }
 
 // ingestOTLP accepts OTLP/HTTP trace exports, protobuf or JSON; the key
@@ -115,9 +115,20 @@ func ingestError(err error) error {
 	return echo.NewHTTPError(http.StatusBadRequest, ie.Reason)
 }
 
+// acceptedOne is the answer to every accepted SDK event, encoded once.
+var acceptedOne = []byte(`{"status":"accepted","events":1}`)
+
+// statusClientClosed is nginx's name for a request whose client left
+// before the answer: not the server's error, and nobody reads the answer.
+const statusClientClosed = 499
+
 // appendError says "later" when the journal is full, never dropping.
 func appendError(err error) error {
 	switch {
+	case errors.Is(err, context.Canceled):
+		// The client gave up waiting; its events may still be written
+		// (delivery is at least once), so this is neither a 500 nor news.
+		return echo.NewHTTPError(statusClientClosed, "The client closed the connection before the events were stored.")
 	case errors.Is(err, journal.ErrOverCapacity):
 		he := echo.NewHTTPError(http.StatusTooManyRequests, "Steward is taking in events faster than it can store them; retry after a second.")
 		return &retryAfter{he, retryAfterSeconds}

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -237,11 +238,14 @@ func mergeEndpointTraffic(tx *gorm.DB, rows []EndpointTraffic, merge func(stored
 		st := &stored[i]
 		byKey[trafficKey{st.VersionID, st.Method, st.Template, st.Hour.Unix()}] = st
 	}
-	var inserts []EndpointTraffic
+	// Merged rows and new ones go back in multi-row upserts on the unique
+	// key: one statement per 200 rows, not one per row.
+	out := make([]EndpointTraffic, 0, len(rows))
 	for _, r := range rows {
 		st, ok := byKey[trafficKey{r.VersionID, r.Method, r.Template, r.Hour.Unix()}]
 		if !ok {
-			inserts = append(inserts, r)
+			r.ID = 0
+			out = append(out, r)
 			continue
 		}
 		st.Counters.Add(r.Counters)
@@ -256,66 +260,87 @@ func mergeEndpointTraffic(tx *gorm.DB, rows []EndpointTraffic, merge func(stored
 			}
 			st.Sketches = merged
 		}
-		if err := tx.Save(st).Error; err != nil {
+		merged := *st
+		merged.ID = 0
+		out = append(out, merged)
+	}
+	return tx.Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "version_id"}, {Name: "method"}, {Name: "template"}, {Name: "hour"}},
+		DoUpdates: clause.AssignmentColumns([]string{"documented", "requests", "status_1xx", "status_2xx", "status_3xx", "status_4xx", "status_5xx",
+			"status_other", "bytes_sum", "bytes_known", "https", "authenticated", "rate_limited", "compressed", "hsts", "security_headers",
+			"legitimate", "first_seen", "last_seen", "last_legitimate", "sketches"}),
+	}).CreateInBatches(out, 200).Error
+}
+
+// upsertRows writes rows in multi-row INSERT ... ON CONFLICT statements of
+// at most upsertBatch rows: a statement per row was most of a large
+// rollup's time.
+func upsertRows(tx *gorm.DB, table string, cols []string, conflict, set string, rows [][]any) error {
+	placeholders := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	for batch := range chunks(rows, upsertBatch) {
+		var sql strings.Builder
+		sql.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+		args := make([]any, 0, len(batch)*len(cols))
+		for i, r := range batch {
+			if i > 0 {
+				sql.WriteString(", ")
+			}
+			sql.WriteString(placeholders)
+			args = append(args, r...)
+		}
+		sql.WriteString(" ON CONFLICT (" + conflict + ") DO UPDATE SET " + set)
+		if err := tx.Exec(sql.String(), args...).Error; err != nil {
 			return err
 		}
-	}
-	if len(inserts) > 0 {
-		return tx.CreateInBatches(inserts, 200).Error
 	}
 	return nil
 }
 
+// upsertBatch keeps a statement's parameters well under SQLite's limit of
+// 32,766 and PostgreSQL's of 65,535.
+const upsertBatch = 400
+
 func mergeDiscovered(tx *gorm.DB, rows []DiscoveredTraffic) error {
-	for _, r := range rows {
-		err := tx.Exec(`INSERT INTO discovered_traffic (host, method, template, hour, requests, status_2xx, status_4xx, status_5xx, https, authenticated, legitimate, first_seen, last_seen)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (host, method, template, hour) DO UPDATE SET
-				requests = discovered_traffic.requests + excluded.requests,
-				status_2xx = discovered_traffic.status_2xx + excluded.status_2xx,
-				status_4xx = discovered_traffic.status_4xx + excluded.status_4xx,
-				status_5xx = discovered_traffic.status_5xx + excluded.status_5xx,
-				https = discovered_traffic.https + excluded.https,
-				authenticated = discovered_traffic.authenticated + excluded.authenticated,
-				legitimate = discovered_traffic.legitimate + excluded.legitimate,
-				first_seen = CASE WHEN excluded.first_seen < discovered_traffic.first_seen THEN excluded.first_seen ELSE discovered_traffic.first_seen END,
-				last_seen = CASE WHEN excluded.last_seen > discovered_traffic.last_seen THEN excluded.last_seen ELSE discovered_traffic.last_seen END`,
-			r.Host, r.Method, r.Template, r.Hour.UTC(), r.Requests, r.Status2xx, r.Status4xx, r.Status5xx, r.HTTPS, r.Authenticated, r.Legitimate,
-			r.FirstSeen.UTC(), r.LastSeen.UTC()).Error
-		if err != nil {
-			return err
-		}
+	vals := make([][]any, len(rows))
+	for i, r := range rows {
+		vals[i] = []any{r.Host, r.Method, r.Template, r.Hour.UTC(), r.Requests, r.Status2xx, r.Status4xx, r.Status5xx, r.HTTPS, r.Authenticated, r.Legitimate,
+			r.FirstSeen.UTC(), r.LastSeen.UTC()}
 	}
-	return nil
+	return upsertRows(tx, "discovered_traffic",
+		[]string{"host", "method", "template", "hour", "requests", "status_2xx", "status_4xx", "status_5xx", "https", "authenticated", "legitimate", "first_seen", "last_seen"},
+		"host, method, template, hour", `
+			requests = discovered_traffic.requests + excluded.requests,
+			status_2xx = discovered_traffic.status_2xx + excluded.status_2xx,
+			status_4xx = discovered_traffic.status_4xx + excluded.status_4xx,
+			status_5xx = discovered_traffic.status_5xx + excluded.status_5xx,
+			https = discovered_traffic.https + excluded.https,
+			authenticated = discovered_traffic.authenticated + excluded.authenticated,
+			legitimate = discovered_traffic.legitimate + excluded.legitimate,
+			first_seen = CASE WHEN excluded.first_seen < discovered_traffic.first_seen THEN excluded.first_seen ELSE discovered_traffic.first_seen END,
+			last_seen = CASE WHEN excluded.last_seen > discovered_traffic.last_seen THEN excluded.last_seen ELSE discovered_traffic.last_seen END`, vals)
 }
 
 func addStatuses(tx *gorm.DB, rows []EndpointStatus) error {
-	for _, r := range rows {
-		err := tx.Exec(`INSERT INTO endpoint_statuses (version_id, method, template, status, requests, last_seen) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (version_id, method, template, status) DO UPDATE SET
-				requests = endpoint_statuses.requests + excluded.requests,
-				last_seen = CASE WHEN excluded.last_seen > endpoint_statuses.last_seen THEN excluded.last_seen ELSE endpoint_statuses.last_seen END`,
-			r.VersionID, r.Method, r.Template, r.Status, r.Requests, r.LastSeen.UTC()).Error
-		if err != nil {
-			return err
-		}
+	vals := make([][]any, len(rows))
+	for i, r := range rows {
+		vals[i] = []any{r.VersionID, r.Method, r.Template, r.Status, r.Requests, r.LastSeen.UTC()}
 	}
-	return nil
+	return upsertRows(tx, "endpoint_statuses", []string{"version_id", "method", "template", "status", "requests", "last_seen"},
+		"version_id, method, template, status", `
+			requests = endpoint_statuses.requests + excluded.requests,
+			last_seen = CASE WHEN excluded.last_seen > endpoint_statuses.last_seen THEN excluded.last_seen ELSE endpoint_statuses.last_seen END`, vals)
 }
 
 func addConsumers(tx *gorm.DB, rows []EndpointConsumer) error {
-	for _, r := range rows {
-		err := tx.Exec(`INSERT INTO endpoint_consumers (version_id, method, template, consumer, day, requests, legitimate, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (version_id, method, template, consumer, day) DO UPDATE SET
-				requests = endpoint_consumers.requests + excluded.requests,
-				legitimate = endpoint_consumers.legitimate + excluded.legitimate,
-				last_seen = CASE WHEN excluded.last_seen > endpoint_consumers.last_seen THEN excluded.last_seen ELSE endpoint_consumers.last_seen END`,
-			r.VersionID, r.Method, r.Template, r.Consumer, r.Day.UTC(), r.Requests, r.Legitimate, r.LastSeen.UTC()).Error
-		if err != nil {
-			return err
-		}
+	vals := make([][]any, len(rows))
+	for i, r := range rows {
+		vals[i] = []any{r.VersionID, r.Method, r.Template, r.Consumer, r.Day.UTC(), r.Requests, r.Legitimate, r.LastSeen.UTC()}
 	}
-	return nil
+	return upsertRows(tx, "endpoint_consumers", []string{"version_id", "method", "template", "consumer", "day", "requests", "legitimate", "last_seen"},
+		"version_id, method, template, consumer, day", `
+			requests = endpoint_consumers.requests + excluded.requests,
+			legitimate = endpoint_consumers.legitimate + excluded.legitimate,
+			last_seen = CASE WHEN excluded.last_seen > endpoint_consumers.last_seen THEN excluded.last_seen ELSE endpoint_consumers.last_seen END`, vals)
 }
 
 // chunks splits ids into slices of at most n, keeping IN lists short.
