@@ -50,9 +50,11 @@ type Rollup struct {
 	matchers *matchers
 }
 
-// DefaultRollupBatch is how many events one transaction merges: enough to
-// amortise the write, few enough to keep a transaction short.
-const DefaultRollupBatch = 100_000
+// DefaultRollupBatch is how many events one transaction merges: enough
+// that the consumer and status rows each event touches are merged a few
+// times rather than hundreds, few enough that the write lock is held for
+// seconds, not minutes.
+const DefaultRollupBatch = 500_000
 
 // Name names the job.
 func (j *Rollup) Name() string { return "rollup" }
@@ -74,37 +76,73 @@ func (j *Rollup) Run(ctx context.Context) error {
 		batch = DefaultRollupBatch
 	}
 	progress := Progress(ctx)
-	for ctx.Err() == nil {
-		m, err := j.currentMatchers(ctx)
+	// Reading, decoding and matching the next batch overlaps writing the
+	// current one; batches are still written, and the position moved, in
+	// journal order.
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	batches := make(chan readBatch, 1)
+	go j.read(rctx, pos, batch, batches)
+	for rb := range batches {
+		if rb.err != nil {
+			return rb.err
+		}
+		b, err := rb.acc.batch()
 		if err != nil {
 			return err
 		}
-		acc := newAccumulator(m, j.Classifier)
-		next, n, err := j.Journal.ReadFrom(pos, batch, acc.add)
-		if err != nil {
-			return fmt.Errorf("rollup: read journal at %s: %w", pos, err)
-		}
-		if n == 0 {
-			break
-		}
-		b, err := acc.batch()
-		if err != nil {
-			return err
-		}
-		b.Consumer, b.Position = j.Consumer, next.String()
+		b.Consumer, b.Position = j.Consumer, rb.next.String()
 		if err := j.Store.ApplyRollup(ctx, b); err != nil {
 			return fmt.Errorf("rollup: store batch: %w", err)
 		}
-		progress.Advance(int64(n))
-		progress.Count("events", int64(n))
-		progress.Count("undecodable", int64(acc.bad))
-		pos = next
+		progress.Advance(int64(rb.n))
+		progress.Count("events", int64(rb.n))
+		progress.Count("undecodable", int64(rb.acc.bad))
 		// Segments wholly before the committed position are rolled up.
-		if err := j.Journal.Truncate(pos); err != nil && j.Log != nil {
+		if err := j.Journal.Truncate(rb.next); err != nil && j.Log != nil {
 			j.Log.Warn("rollup: journal truncation failed", "error", err)
 		}
 	}
 	return ctx.Err()
+}
+
+// readBatch is one batch read from the journal, or why reading stopped.
+type readBatch struct {
+	acc  *accumulator
+	next journal.Position
+	n    int
+	err  error
+}
+
+// read reads batches from pos until the journal has no more, sending each
+// on out; it closes out when done.
+func (j *Rollup) read(ctx context.Context, pos journal.Position, batch int, out chan<- readBatch) {
+	defer close(out)
+	send := func(rb readBatch) bool {
+		select {
+		case out <- rb:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for ctx.Err() == nil {
+		m, err := j.currentMatchers(ctx)
+		if err != nil {
+			send(readBatch{err: err})
+			return
+		}
+		acc := newAccumulator(m, j.Classifier)
+		next, n, err := j.Journal.ReadFrom(pos, batch, acc.add)
+		if err != nil {
+			send(readBatch{err: fmt.Errorf("rollup: read journal at %s: %w", pos, err)})
+			return
+		}
+		if n == 0 || !send(readBatch{acc: acc, next: next, n: n}) {
+			return
+		}
+		pos = next
+	}
 }
 
 // matchers match events: one over the whole catalogue by deployment, and
