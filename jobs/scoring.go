@@ -230,5 +230,21 @@ func revisionOf(ctx context.Context, store any, versionID uint, rev *models.Spec
 	if err != nil {
 		return scorecard.Revision{}, err
 	}
-	return scorecard.RevisionOf(stage, rev.Changes, rev.Excepted), nil
+	out := scorecard.RevisionOf(stage, rev.Changes, rev.Excepted)
+	if zs, ok := store.(ZombieVerdictStore); ok {
+		verdicts, err := zs.ZombieVerdicts(ctx, []uint{versionID})
+		if err != nil {
+			return scorecard.Revision{}, err
+		}
+		if v, ok := verdicts[versionID]; ok {
+			out.Zombie, out.ZombieDays = v.Verdict, v.Days
+		}
+	}
+	return out, nil
+}
+
+// ZombieVerdictStore tells the zombie job's verdict on versions, which
+// the zombie check of the governance category scores.
+type ZombieVerdictStore interface {
+	ZombieVerdicts(ctx context.Context, versionIDs []uint) (map[uint]models.ZombieVerdict, error)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/steward-governance/steward/catalog"
 	"github.com/steward-governance/steward/jobs"
@@ -74,6 +75,73 @@ func TestScoringJobScoresStaleVersions(t *testing.T) {
 			hist, _ := st.ScoreHistory(ctx, vid, 10)
 			if len(hist) != 2 || hist[0].ID != first.ID {
 				t.Errorf("history: %+v", hist)
+			}
+		})
+	}
+}
+
+// The zombie job's verdict counts in the governance category: a version
+// that turns zombie is re-scored with the zombie check failed, and passes
+// again once it has legitimate traffic.
+func TestZombieVerdictCountsInGovernance(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			st := storetest.New(t, engine)
+			ctx := context.Background()
+			if err := st.EnsureDefaultStandard(ctx, "extends: [\"steward:recommended\"]\n"); err != nil {
+				t.Fatal(err)
+			}
+			sys := catalog.SystemActor("test")
+			st.CreateTeam(ctx, sys, catalog.TeamInput{Slug: "t", Name: "T"})
+			st.CreateAPI(ctx, sys, catalog.APIInput{Slug: "things", Name: "Things", TeamSlug: "t", Kind: "rest", Visibility: "internal"})
+			st.CreateVersion(ctx, sys, "things", catalog.VersionInput{Name: "v1", Stage: "production"})
+			if _, _, err := st.SaveSpec(ctx, sys, "things", "v1", models.SpecUpload{Content: []byte(betterSpec), Hash: "b", Format: "json", SpecVersion: "3.0.3"}); err != nil {
+				t.Fatal(err)
+			}
+			vid, _ := st.VersionIDOf(ctx, "things", "v1")
+			job := &jobs.Scoring{Store: st, Log: slog.New(slog.DiscardHandler)}
+			zombieCheck := func() (scorecard.Status, int) {
+				t.Helper()
+				if err := job.Run(ctx); err != nil {
+					t.Fatal(err)
+				}
+				row, err := st.LatestScorecard(ctx, vid)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var sc scorecard.Scorecard
+				if err := json.Unmarshal([]byte(row.Result), &sc); err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range sc.Rules {
+					if r.Rule == scorecard.ZombieRule {
+						if r.Category != "governance" {
+							t.Errorf("zombie check in category %q", r.Category)
+						}
+						return r.Status, *row.Overall
+					}
+				}
+				t.Fatal("no zombie check on the scorecard")
+				return "", 0
+			}
+			verdict := func(v string) {
+				t.Helper()
+				if err := st.SaveZombieVerdicts(ctx, []models.ZombieVerdict{{VersionID: vid, Verdict: v, Days: 30, ComputedAt: time.Now().UTC()}}, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			status, before := zombieCheck()
+			if status != scorecard.NotApplicable {
+				t.Errorf("without a verdict: %s, want not applicable", status)
+			}
+			verdict(scorecard.VerdictZombie)
+			status, zombie := zombieCheck()
+			if status != scorecard.Fail || zombie >= before {
+				t.Errorf("zombie: check %s, score %d (was %d); want a failed check and a lower score", status, zombie, before)
+			}
+			verdict(scorecard.VerdictActive)
+			if status, after := zombieCheck(); status != scorecard.Pass || after < before {
+				t.Errorf("active again: check %s, score %d; want a pass and at least %d", status, after, before)
 			}
 		})
 	}

@@ -519,15 +519,22 @@ func (s *Store) PreviewResults(ctx context.Context, previewID uint) ([]PreviewRe
 // current by StaleScorecards' measure (made from the current revision under
 // sv) but older than something that changes the score while spec and
 // standard stay the same: a waiver approved since, a waiver that has
-// expired since, or the end of sv's grace period.
+// expired since, the end of sv's grace period, or a zombie verdict the
+// scorecard does not reflect.
 func (s *Store) RescoreTargets(ctx context.Context, sv *StandardVersion, now time.Time, limit int) ([]ScoringTarget, error) {
 	q := s.db.WithContext(ctx).Table("versions").
 		Select("versions.id AS version_id, apis.slug AS api_slug, versions.name AS version, versions.current_revision_id AS revision_id").
 		Joins("JOIN apis ON apis.id = versions.api_id").
 		Joins("JOIN scorecards sc ON sc.id = (SELECT MAX(id) FROM scorecards WHERE version_id = versions.id)").
 		Where("versions.current_revision_id IS NOT NULL AND sc.revision_id = versions.current_revision_id AND sc.standard_version_id = ?", sv.ID)
-	waiverChanged := `EXISTS (SELECT 1 FROM waivers w WHERE w.version_id = versions.id AND w.status = ?
-		AND (w.decided_at > sc.computed_at OR (w.expires_at <= ? AND w.expires_at > sc.computed_at)))`
+	// A zombie verdict that no longer agrees with the scorecard's zombie
+	// check: a version became a zombie, or came back to life. A waived
+	// check leaves no failure row, so waived versions are left alone.
+	zombieChanged := `((EXISTS (SELECT 1 FROM zombie_verdicts z WHERE z.version_id = versions.id AND z.verdict = 'zombie'))
+		<> (EXISTS (SELECT 1 FROM scorecard_failures f WHERE f.scorecard_id = sc.id AND f.rule = 'steward-zombie'))
+		AND NOT EXISTS (SELECT 1 FROM waivers zw WHERE zw.version_id = versions.id AND zw.rule = 'steward-zombie' AND zw.status = 'approved'))`
+	waiverChanged := `(` + zombieChanged + ` OR EXISTS (SELECT 1 FROM waivers w WHERE w.version_id = versions.id AND w.status = ?
+		AND (w.decided_at > sc.computed_at OR (w.expires_at <= ? AND w.expires_at > sc.computed_at))))`
 	if sv.EffectiveAt != nil && !now.Before(*sv.EffectiveAt) {
 		q = q.Where("(sc.computed_at < ? OR "+waiverChanged+")", sv.EffectiveAt.UTC(), WaiverApproved, now.UTC())
 	} else {

@@ -50,6 +50,10 @@ type Revision struct {
 	Excepted bool
 	// Breaking lists its breaking changes from the revision before.
 	Breaking []breaking.Change
+	// Zombie is the zombie job's verdict on the version ("zombie",
+	// "active", "unknown" or "" when none), over ZombieDays days.
+	Zombie     string
+	ZombieDays int
 }
 
 // RevisionOf reads what the check needs from a stored revision: its

@@ -104,8 +104,8 @@ type Standard struct {
 // StandardOf describes a loaded ruleset as a standard, keeping the rules
 // it enables, its category weights (x-steward-category-weights) and its
 // breaking-change policy (x-steward-breaking-changes), and adding the
-// breaking-changes check (BreakingChangesCheck) unless the ruleset has a
-// rule of that name.
+// breaking-changes check (BreakingChangesCheck) and the zombie check
+// (ZombieCheck) unless the ruleset has a rule of that name.
 func StandardOf(name, version string, rs *rules.Ruleset) Standard {
 	s := Standard{Name: name, Version: version, BreakingPolicies: make(map[catalog.Stage]rules.BreakingPolicy, len(catalog.Stages))}
 	if len(rs.CategoryWeights) > 0 {
@@ -117,9 +117,10 @@ func StandardOf(name, version string, rs *rules.Ruleset) Standard {
 	for _, stage := range catalog.Stages {
 		s.BreakingPolicies[stage] = rs.BreakingPolicyFor(stage)
 	}
-	hasCheck := false
+	hasCheck, hasZombie := false, false
 	for _, r := range rs.Rules {
 		hasCheck = hasCheck || r.Name == BreakingChangesRule
+		hasZombie = hasZombie || r.Name == ZombieRule
 		if !r.Enabled() {
 			continue
 		}
@@ -136,6 +137,9 @@ func StandardOf(name, version string, rs *rules.Ruleset) Standard {
 	}
 	if !hasCheck {
 		s.Rules = append(s.Rules, BreakingChangesCheck())
+	}
+	if !hasZombie {
+		s.Rules = append(s.Rules, ZombieCheck())
 	}
 	return s
 }
@@ -391,6 +395,9 @@ func ComputeRevision(std Standard, rep *rules.Report, rev Revision, waivers []Wa
 			// finished or not.
 			res.Evidence, res.Findings = nil, 0
 			checkBreakingChanges(std, rev, &res)
+		case r.Name == ZombieRule && active[r.Name] == nil:
+			res.Evidence, res.Findings = nil, 0
+			checkZombie(rev, &res)
 		case active[r.Name] != nil:
 			res.Status = Waived
 			w := *active[r.Name]
