@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -150,6 +151,14 @@ func (s *Store) upsertAPI(tx *gorm.DB, actor catalog.Actor, pa catalog.PlannedAP
 		case v.Stage != string(pv.Version.Stage):
 			before := map[string]any{"stage": v.Stage}
 			if err := tx.Model(&v).Update("stage", string(pv.Version.Stage)).Error; err != nil {
+				return err
+			}
+			// The import states the stage its source of truth (Backstage,
+			// a spec folder) gives; the move is not gated, but it goes on
+			// the version's timeline like any other.
+			move := VersionTransition{VersionID: v.ID, FromStage: before["stage"].(string), ToStage: string(pv.Version.Stage),
+				Actor: actorName(actor), Reason: "set by steward import", At: time.Now().UTC()}
+			if err := tx.Create(&move).Error; err != nil {
 				return err
 			}
 			res.VersionsUpdated++

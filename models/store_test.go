@@ -220,6 +220,12 @@ func TestApplyPlanIsIdempotent(t *testing.T) {
 		if third.VersionsUpdated != 1 || third.APIsCreated != 0 {
 			t.Errorf("stage change: %+v", third)
 		}
+		// The import's stage change is on the version's timeline.
+		vid, _ := s.VersionIDOf(ctx, "events", "v1")
+		timeline, err := s.VersionTimeline(ctx, vid, 10)
+		if err != nil || len(timeline) == 0 || timeline[0].FromStage != "preview" || timeline[0].ToStage != "production" || timeline[0].Reason != "set by steward import" {
+			t.Errorf("timeline after an import's stage change: %+v (%v)", timeline, err)
+		}
 		// A plan that fails half-way leaves nothing behind.
 		bad := catalog.Plan{Teams: []catalog.TeamInput{{Slug: "ghost", Name: "Ghost"}}, APIs: []catalog.PlannedAPI{{API: catalog.APIInput{Slug: "orphan", Name: "Orphan", TeamSlug: "missing", Kind: "rest", Visibility: "internal"}}}}
 		if _, err := s.ApplyPlan(ctx, alice, bad, nil, false); err == nil {
