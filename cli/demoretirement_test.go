@@ -2,13 +2,9 @@ package cli
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/steward-governance/steward/config"
 	"github.com/steward-governance/steward/models"
 	"github.com/steward-governance/steward/retirement"
 )
@@ -17,30 +13,9 @@ import (
 // judged the demo organisation and a retirement case waits for the first
 // team's owners, whom the owner persona joins.
 func TestFirstStartSetsUpDemoRetirements(t *testing.T) {
-	demoTrafficEvents = 2000
-	t.Cleanup(func() { demoTrafficEvents = 30_000 })
-	dir := t.TempDir()
-	db := filepath.Join(dir, "s.db")
-	cfg, err := config.Load([]string{"--addr", "127.0.0.1:0", "--database-url", db, "--journal-dir", filepath.Join(dir, "journal")}, func(string) string { return "" }, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), nil) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
-	var store *models.Store
+	ctx := context.Background()
+	store := startDemo(t)
 	for deadline := time.Now().Add(120 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
-		if store == nil {
-			if store, err = models.Open(db, nil); err != nil {
-				store = nil
-				continue
-			}
-			t.Cleanup(func() { store.Close() })
-		}
 		runs, err := store.JobRuns(ctx, "zombies", 1)
 		if err != nil || len(runs) == 0 || runs[0].Status != "succeeded" {
 			continue
