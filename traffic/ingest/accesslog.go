@@ -45,3 +45,40 @@ func decodeLine(format string, line []byte, v any) error {
 	}
 	return nil
 }
+
+// loggedHeaders are the header values the nginx and Envoy formats log,
+// under the same JSON names: read for presence (and the credential, for
+// the consumer hash), never kept.
+type loggedHeaders struct {
+	Authorization string `json:"authorization"`
+	XAPIKey       string `json:"x_api_key"`
+	APIKey        string `json:"api_key"`
+
+	HSTS            string `json:"strict_transport_security"`
+	ContentEncoding string `json:"content_encoding"`
+	RateLimit       string `json:"ratelimit"`
+	RateLimitLimit  string `json:"ratelimit_limit"`
+	RateLimitPolicy string `json:"ratelimit_policy"`
+	XRateLimitLimit string `json:"x_ratelimit_limit"`
+	RetryAfter      string `json:"retry_after"`
+	NoSniff         string `json:"x_content_type_options"`
+	CSP             string `json:"content_security_policy"`
+	FrameOptions    string `json:"x_frame_options"`
+}
+
+// facts reads the request's credentials and the response's headers.
+func (l *loggedHeaders) facts() (req, resp headerFacts) {
+	req.set(hAuthorization, dash(l.Authorization))
+	req.set(hAPIKey, dash(l.XAPIKey))
+	req.set(hAPIKey, dash(l.APIKey))
+	resp.set(hHSTS, dash(l.HSTS))
+	resp.set(hContentEncoding, dash(l.ContentEncoding))
+	for _, v := range [...]string{l.RateLimit, l.RateLimitLimit, l.RateLimitPolicy, l.XRateLimitLimit} {
+		resp.set(hRateLimit, dash(v))
+	}
+	resp.set(hRetryAfter, dash(l.RetryAfter))
+	resp.set(hNoSniff, dash(l.NoSniff))
+	resp.set(hCSP, dash(l.CSP))
+	resp.set(hFrameOptions, dash(l.FrameOptions))
+	return req, resp
+}

@@ -30,12 +30,18 @@ func testLines(t testing.TB, name string) [][]byte {
 	return lines
 }
 
-// jsonTags returns the json tags of v's fields, in order.
+// jsonTags returns the json tags of v's fields, in order, with those of
+// embedded structs in their place, as encoding/json reads them.
 func jsonTags(v any) []string {
 	var tags []string
 	rt := reflect.TypeOf(v)
 	for i := range rt.NumField() {
-		tags = append(tags, strings.Split(rt.Field(i).Tag.Get("json"), ",")[0])
+		f := rt.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			tags = append(tags, jsonTags(reflect.Zero(f.Type).Interface())...)
+			continue
+		}
+		tags = append(tags, strings.Split(f.Tag.Get("json"), ",")[0])
 	}
 	return tags
 }

@@ -64,20 +64,7 @@ type envoyLine struct {
 	Downstream    string `json:"downstream_remote_address"`
 	ClientCert    string `json:"client_cert"`
 
-	Authorization string `json:"authorization"`
-	XAPIKey       string `json:"x_api_key"`
-	APIKey        string `json:"api_key"`
-
-	HSTS            string `json:"strict_transport_security"`
-	ContentEncoding string `json:"content_encoding"`
-	RateLimit       string `json:"ratelimit"`
-	RateLimitLimit  string `json:"ratelimit_limit"`
-	RateLimitPolicy string `json:"ratelimit_policy"`
-	XRateLimitLimit string `json:"x_ratelimit_limit"`
-	RetryAfter      string `json:"retry_after"`
-	NoSniff         string `json:"x_content_type_options"`
-	CSP             string `json:"content_security_policy"`
-	FrameOptions    string `json:"x_frame_options"`
+	loggedHeaders
 }
 
 // ParseEnvoy parses a line written with EnvoyLogFormat. The consumer
@@ -115,10 +102,7 @@ func ParseEnvoy(line []byte, h Hasher) (traffic.Event, error) {
 	e.ResponseBytes = bytesOf(l.BytesSent)
 	e.UserAgent = cutUserAgent(dash(l.UserAgent))
 
-	var req, resp headerFacts
-	req.set(hAuthorization, dash(l.Authorization))
-	req.set(hAPIKey, dash(l.XAPIKey))
-	req.set(hAPIKey, dash(l.APIKey))
+	req, resp := l.facts()
 	cert := dash(l.ClientCert)
 	if cert != "" {
 		cert = "cert " + cert
@@ -126,15 +110,6 @@ func ParseEnvoy(line []byte, h Hasher) (traffic.Event, error) {
 	e.Authenticated = req.auth || cert != "" || queryHasKey(t.rawQuery)
 	e.Consumer = consumer(h, req.credential(), cert, firstAddress(dash(l.XForwardedFor)), dash(l.Downstream))
 
-	resp.set(hHSTS, dash(l.HSTS))
-	resp.set(hContentEncoding, dash(l.ContentEncoding))
-	for _, v := range [...]string{l.RateLimit, l.RateLimitLimit, l.RateLimitPolicy, l.XRateLimitLimit} {
-		resp.set(hRateLimit, dash(v))
-	}
-	resp.set(hRetryAfter, dash(l.RetryAfter))
-	resp.set(hNoSniff, dash(l.NoSniff))
-	resp.set(hCSP, dash(l.CSP))
-	resp.set(hFrameOptions, dash(l.FrameOptions))
 	resp.respond(&e)
 	if err := checkPath("envoy", &e); err != nil {
 		return traffic.Event{}, err

@@ -59,20 +59,7 @@ type nginxLine struct {
 	UserAgent     string `json:"user_agent"`
 	RemoteAddr    string `json:"remote_addr"`
 
-	Authorization string `json:"authorization"`
-	XAPIKey       string `json:"x_api_key"`
-	APIKey        string `json:"api_key"`
-
-	HSTS            string `json:"strict_transport_security"`
-	ContentEncoding string `json:"content_encoding"`
-	RateLimit       string `json:"ratelimit"`
-	RateLimitLimit  string `json:"ratelimit_limit"`
-	RateLimitPolicy string `json:"ratelimit_policy"`
-	XRateLimitLimit string `json:"x_ratelimit_limit"`
-	RetryAfter      string `json:"retry_after"`
-	NoSniff         string `json:"x_content_type_options"`
-	CSP             string `json:"content_security_policy"`
-	FrameOptions    string `json:"x_frame_options"`
+	loggedHeaders
 }
 
 // ParseNginx parses a line written with NginxLogFormat. nginx logs when a
@@ -107,22 +94,10 @@ func ParseNginx(line []byte, h Hasher) (traffic.Event, error) {
 	e.ResponseBytes = bytesOf(l.BodyBytesSent)
 	e.UserAgent = cutUserAgent(dash(l.UserAgent))
 
-	var req, resp headerFacts
-	req.set(hAuthorization, dash(l.Authorization))
-	req.set(hAPIKey, dash(l.XAPIKey))
-	req.set(hAPIKey, dash(l.APIKey))
+	req, resp := l.facts()
 	e.Authenticated = req.auth || queryHasKey(t.rawQuery)
 	e.Consumer = consumer(h, req.credential(), dash(l.RemoteAddr))
 
-	resp.set(hHSTS, dash(l.HSTS))
-	resp.set(hContentEncoding, dash(l.ContentEncoding))
-	for _, v := range [...]string{l.RateLimit, l.RateLimitLimit, l.RateLimitPolicy, l.XRateLimitLimit} {
-		resp.set(hRateLimit, dash(v))
-	}
-	resp.set(hRetryAfter, dash(l.RetryAfter))
-	resp.set(hNoSniff, dash(l.NoSniff))
-	resp.set(hCSP, dash(l.CSP))
-	resp.set(hFrameOptions, dash(l.FrameOptions))
 	resp.respond(&e)
 	if err := checkPath("nginx", &e); err != nil {
 		return traffic.Event{}, err
