@@ -223,19 +223,8 @@ func (r versionUpdateRequest) transition() (models.TransitionInput, error) {
 			v.Add("stage", "must be one of design, development, testing, preview, production, deprecated, retired")
 		}
 	}
-	date := func(field, raw string) *time.Time {
-		if raw == "" {
-			return nil
-		}
-		d, err := lifecycle.ParseDate(raw)
-		if err != nil {
-			v.Add(field, err.Error())
-			return nil
-		}
-		return &d
-	}
-	in.DeprecationDate = date("deprecation_date", r.DeprecationDate)
-	in.SunsetDate = date("sunset_date", r.SunsetDate)
+	in.DeprecationDate = optionalDate(v, "deprecation_date", r.DeprecationDate)
+	in.SunsetDate = optionalDate(v, "sunset_date", r.SunsetDate)
 	return in, v.OrNil()
 }
 

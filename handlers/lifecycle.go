@@ -43,20 +43,23 @@ type stageForm struct {
 func (f stageForm) input() (models.TransitionInput, error) {
 	in := models.TransitionInput{To: catalog.Stage(f.To), Reason: f.Reason, MigrationNotes: f.MigrationNotes, Replacement: f.Replacement, OverrideReason: f.OverrideReason}
 	v := &catalog.ValidationError{}
-	date := func(field, raw string) *time.Time {
-		if raw == "" {
-			return nil
-		}
-		d, err := lifecycle.ParseDate(raw)
-		if err != nil {
-			v.Add(field, err.Error())
-			return nil
-		}
-		return &d
-	}
-	in.DeprecationDate = date("deprecation_date", f.DeprecationDate)
-	in.SunsetDate = date("sunset_date", f.SunsetDate)
+	in.DeprecationDate = optionalDate(v, "deprecation_date", f.DeprecationDate)
+	in.SunsetDate = optionalDate(v, "sunset_date", f.SunsetDate)
 	return in, v.OrNil()
+}
+
+// optionalDate reads a YYYY-MM-DD field that may be left empty, adding a
+// field error to v when it does not parse.
+func optionalDate(v *catalog.ValidationError, field, raw string) *time.Time {
+	if raw == "" {
+		return nil
+	}
+	d, err := lifecycle.ParseDate(raw)
+	if err != nil {
+		v.Add(field, err.Error())
+		return nil
+	}
+	return &d
 }
 
 func (f stageForm) values() web.StageFormValues {
