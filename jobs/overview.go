@@ -348,25 +348,16 @@ func (c *computer) noTraffic(s scope) string {
 }
 
 func (c *computer) plainHTTP(s scope) (models.Figure, []member) {
-	var f models.Figure
-	var ms []member
-	for _, a := range s.apis {
-		t := c.in.Traffic[a.ID]
-		if t.Requests == 0 {
-			continue
-		}
-		plain := t.Requests - t.HTTPS
-		f.Numerator += plain
-		f.Denominator += t.Requests
-		ms = append(ms, apiMember(a, plain > 0, float64(plain), fmt.Sprintf("%s of %d requests over plain HTTP", pct(plain, t.Requests), t.Requests)))
-	}
-	if f.Measured = f.Denominator > 0; !f.Measured {
-		f.Reason = c.noTraffic(s)
-	}
-	return f, ms
+	return c.requestShare(s, "over plain HTTP", func(t models.APITraffic) int64 { return t.Requests - t.HTTPS })
 }
 
 func (c *computer) unauthenticatedRequests(s scope) (models.Figure, []member) {
+	return c.requestShare(s, "without credentials", func(t models.APITraffic) int64 { return t.Requests - t.Authenticated })
+}
+
+// requestShare is the share of the scope's requests that count says are
+// counted (over plain HTTP, without credentials), API by API.
+func (c *computer) requestShare(s scope, what string, count func(models.APITraffic) int64) (models.Figure, []member) {
 	var f models.Figure
 	var ms []member
 	for _, a := range s.apis {
@@ -374,10 +365,10 @@ func (c *computer) unauthenticatedRequests(s scope) (models.Figure, []member) {
 		if t.Requests == 0 {
 			continue
 		}
-		anon := t.Requests - t.Authenticated
-		f.Numerator += anon
+		n := count(t)
+		f.Numerator += n
 		f.Denominator += t.Requests
-		ms = append(ms, apiMember(a, anon > 0, float64(anon), fmt.Sprintf("%s of %d requests without credentials", pct(anon, t.Requests), t.Requests)))
+		ms = append(ms, apiMember(a, n > 0, float64(n), fmt.Sprintf("%s of %d requests %s", pct(n, t.Requests), t.Requests, what)))
 	}
 	if f.Measured = f.Denominator > 0; !f.Measured {
 		f.Reason = c.noTraffic(s)
