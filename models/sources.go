@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -230,6 +229,3 @@ func extendCoverage(tx *gorm.DB, id int64, from, to time.Time) error {
 		covered_to = CASE WHEN covered_to IS NULL OR covered_to < ? THEN ? ELSE covered_to END
 		WHERE id = ?`, from.UTC(), from.UTC(), to.UTC(), to.UTC(), id).Error
 }
-
-// ErrSourceKind is returned when an operation does not fit the source.
-var ErrSourceKind = errors.New("models: not possible for this kind of source")
