@@ -301,8 +301,7 @@ func (s *Server) affectedConsumers(ctx context.Context, v *models.VersionDetail,
 	page.ConsumerDays = consumerWindowDays
 	to := time.Now().UTC()
 	from := to.AddDate(0, 0, -consumerWindowDays)
-	var tp web.TrafficPage
-	covered, err := s.coverage(ctx, v.API.ID, from, to, &tp)
+	_, covered, err := s.sourcesSeeing(ctx, v.API.ID, from, to)
 	if err != nil || !covered {
 		return err
 	}

@@ -85,16 +85,6 @@ func (s *Server) showTrafficPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, web.Traffic(s.layout(c, "Traffic"), p))
 }
 
-// coverage lists the sources that can see apiID's traffic and reports
-// whether any of them covered [from, to).
-func (s *Server) coverage(ctx context.Context, apiID uint, from, to time.Time, p *web.TrafficPage) (bool, error) {
-	srcs, covered, err := s.sourcesSeeing(ctx, apiID, from, to)
-	for _, src := range srcs {
-		p.Coverage = append(p.Coverage, web.CoverageView{Source: src.Name, From: src.CoveredFrom, To: src.CoveredTo})
-	}
-	return covered, err
-}
-
 // sourcesSeeing lists the sources that can see apiID's traffic (its own
 // and those matching by deployment) and reports whether any of them
 // covered part of [from, to).
