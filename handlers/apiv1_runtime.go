@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/steward-governance/steward/catalog"
-	"github.com/steward-governance/steward/jobs"
 	"github.com/steward-governance/steward/models"
 	"github.com/steward-governance/steward/policy"
 	"github.com/steward-governance/steward/traffic/rollup"
@@ -224,17 +222,7 @@ func (s *Server) apiListJobs(c echo.Context) error {
 
 // apiRunJob starts a run and answers at once with where to follow it.
 func (s *Server) apiRunJob(c echo.Context) error {
-	if err := authorize(c, policy.JobsManage, policy.Object{Type: "job"}); err != nil {
-		return err
-	}
-	name, err := s.jobName(c)
-	if err != nil {
-		return err
-	}
-	id, err := s.jobs.RunNow(name, actor(c).Name)
-	if errors.Is(err, jobs.ErrRunning) {
-		return echo.NewHTTPError(http.StatusConflict, fmt.Sprintf("job %q is already running; follow its latest run in GET /api/v1/jobs", name)).SetInternal(err)
-	}
+	id, err := s.startJob(c, "follow its latest run in GET /api/v1/jobs")
 	if err != nil {
 		return err
 	}

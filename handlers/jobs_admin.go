@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -93,18 +94,25 @@ func (s *Server) jobName(c echo.Context) (string, error) {
 	return name, nil
 }
 
-func (s *Server) runJobNow(c echo.Context) error {
+// startJob starts a run of the :job the admin asked for and returns its id;
+// whereToFollow ends the 409 a running job gets.
+func (s *Server) startJob(c echo.Context, whereToFollow string) (int64, error) {
 	if err := authorize(c, policy.JobsManage, policy.Object{Type: "job"}); err != nil {
-		return err
+		return 0, err
 	}
 	name, err := s.jobName(c)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	id, err := s.jobs.RunNow(name, actor(c).Name)
 	if errors.Is(err, jobs.ErrRunning) {
-		return echo.NewHTTPError(http.StatusConflict, "This job is already running; follow it from the jobs page.")
+		return 0, echo.NewHTTPError(http.StatusConflict, fmt.Sprintf("Job %q is already running; %s.", name, whereToFollow)).SetInternal(err)
 	}
+	return id, err
+}
+
+func (s *Server) runJobNow(c echo.Context) error {
+	id, err := s.startJob(c, "follow it from the jobs page")
 	if err != nil {
 		return err
 	}
