@@ -50,13 +50,13 @@ func (s *Server) showAPIPage(c echo.Context) error {
 		vs.Revisions, vs.SpecVersion = st.Revisions, st.SpecVersion
 		p.Versions = append(p.Versions, vs)
 	}
-	if primary := primaryVersion(a); primary != "" {
-		v, err := s.store.GetVersion(ctx, a.Slug, primary)
+	if primary := primaryVersion(a); primary != nil {
+		endpoints, err := s.store.ListEndpoints(ctx, primary.ID)
 		if err != nil {
 			return err
 		}
-		p.Primary = primary
-		for _, e := range v.Endpoints {
+		p.Primary = primary.Name
+		for _, e := range endpoints {
 			p.PrimaryEndpoints = append(p.PrimaryEndpoints, web.EndpointView{Method: e.Method, Path: e.Path, OperationID: e.OperationID, Summary: e.Summary, Deprecated: e.Deprecated})
 		}
 	}
@@ -131,20 +131,20 @@ func auditSummary(e models.AuditEvent) string {
 }
 
 // primaryVersion picks the version an API page lists endpoints for: the
-// newest in production, else the newest with a spec; "" when none has one.
-func primaryVersion(a *models.APIDetail) string {
-	pick := ""
-	for _, v := range a.Versions { // oldest first
+// newest in production, else the newest with a spec; nil when none has one.
+func primaryVersion(a *models.APIDetail) *models.Version {
+	var pick *models.Version
+	for i, v := range a.Versions { // oldest first
 		if v.CurrentRevisionID != nil && v.Stage == string(catalog.StageProduction) {
-			pick = v.Name
+			pick = &a.Versions[i]
 		}
 	}
-	if pick != "" {
+	if pick != nil {
 		return pick
 	}
-	for _, v := range a.Versions {
+	for i, v := range a.Versions {
 		if v.CurrentRevisionID != nil {
-			pick = v.Name
+			pick = &a.Versions[i]
 		}
 	}
 	return pick

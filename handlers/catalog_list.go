@@ -59,11 +59,7 @@ func (s *Server) showCatalogPage(c echo.Context) error {
 		_ = q.Normalize()
 	}
 	p.Query.Sort = q.Sort
-	page, err := s.store.ListAPIs(ctx, q)
-	if err != nil {
-		return err
-	}
-	facets, err := s.store.Facets(ctx, q)
+	page, facets, err := s.store.SearchCatalogue(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -86,17 +82,7 @@ func (s *Server) showCatalogPage(c echo.Context) error {
 		v.Set("page", strconv.Itoa(pageNo+1))
 		p.NextURL = withValues("/apis", v)
 	}
-	zombies := page.Total
-	if !q.Zombie {
-		zq := q
-		zq.Zombie, zq.Limit, zq.Offset = true, 1, 0
-		zp, err := s.store.ListAPIs(ctx, zq)
-		if err != nil {
-			return err
-		}
-		zombies = zp.Total
-	}
-	p.Facets = append(facetGroups(cur, facets), zombieFacet(cur, zombies))
+	p.Facets = append(facetGroups(cur, facets), zombieFacet(cur, facets.Zombies))
 	p.CanCreate = canCreateAPIs(c)
 	if page.Total == 0 && q.Text == "" && q.Team == "" && q.Stage == "" && q.Kind == "" && q.Tag == "" && q.Visibility == "" && q.Grade == "" && !q.Zombie {
 		p.CatalogEmpty = true

@@ -33,13 +33,14 @@ type Store interface {
 	DeleteTeam(ctx context.Context, actor catalog.Actor, slug string) error
 
 	ListAPIs(ctx context.Context, q catalog.ListQuery) (*models.APIPage, error)
-	Facets(ctx context.Context, q catalog.ListQuery) (*models.Facets, error)
+	SearchCatalogue(ctx context.Context, q catalog.ListQuery) (*models.APIPage, *models.Facets, error)
 	GetAPI(ctx context.Context, slug string) (*models.APIDetail, error)
 	CreateAPI(ctx context.Context, actor catalog.Actor, in catalog.APIInput) (*models.API, error)
 	UpdateAPI(ctx context.Context, actor catalog.Actor, slug string, in catalog.APIInput) (*models.API, error)
 	DeleteAPI(ctx context.Context, actor catalog.Actor, slug string) error
 
 	GetVersion(ctx context.Context, apiSlug, name string) (*models.VersionDetail, error)
+	ListEndpoints(ctx context.Context, versionID uint) ([]models.Endpoint, error)
 	CreateVersion(ctx context.Context, actor catalog.Actor, apiSlug string, in catalog.VersionInput) (*models.Version, error)
 	UpdateVersion(ctx context.Context, actor catalog.Actor, apiSlug, name string, in catalog.VersionInput) (*models.Version, error)
 	DeleteVersion(ctx context.Context, actor catalog.Actor, apiSlug, name string) error

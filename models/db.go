@@ -22,7 +22,7 @@ import (
 // Store is Steward's persistence layer over one GORM connection pool.
 type Store struct {
 	db    *gorm.DB
-	cache *catalogCache // catalog_cache.go
+	catalogue *catalogueIndexes // catalog_index.go
 }
 
 // DB exposes the underlying connection for tests and tools that need raw access.
@@ -76,7 +76,7 @@ func Open(url string, log *slog.Logger) (*Store, error) {
 		sqlDB.SetMaxIdleConns(8)
 	}
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	return &Store{db: db, cache: &catalogCache{}}, nil
+	return &Store{db: db, catalogue: &catalogueIndexes{}}, nil
 }
 
 // Ping checks the database answers; /readyz uses it.

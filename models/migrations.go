@@ -25,13 +25,14 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0007_breaking_changes", Migrate: migrateBreakingChanges}, // models/pending_revisions.go
 		{ID: "0008_catalogue_indexes", Migrate: migrateCatalogueIndexes},
 		{ID: "0009_runtime", Migrate: migrateRuntime},                          // models/runtime_migration.go
-		{ID: "0010_catalogue_generation", Migrate: migrateCatalogueGeneration}, // models/catalog_cache.go
+		{ID: "0010_catalogue_generation", Migrate: migrateCatalogueGeneration}, // models/catalog_index.go
 		{ID: "0011_gateway_routes", Migrate: migrateGatewayRoutes},             // models/gateway.go
 		{ID: "0012_runtime_scorecards", Migrate: migrateRuntimeScorecards},     // models/runtime_scores.go
 		{ID: "0013_lifecycle", Migrate: migrateLifecycle},                      // models/lifecycle.go
 		{ID: "0014_retirement", Migrate: migrateRetirement},                    // models/retirement.go
 		{ID: "0015_notifications", Migrate: migrateNotifications},              // models/notifications.go
 		{ID: "0016_governance_snapshots", Migrate: migrateGovernanceSnapshots}, // models/snapshots.go
+		{ID: "0017_zombie_generation", Migrate: migrateZombieGeneration},       // models/catalog_index.go
 	}
 }
 

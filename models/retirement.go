@@ -323,7 +323,7 @@ var openStates = []string{string(retirement.Proposed), string(retirement.Approve
 // step), then the timeline entry, the messages and the inbox.
 func (s *Store) writeChange(ctx context.Context, tx *gorm.DB, actor catalog.Actor, c retirement.Case, ch retirement.Change) error {
 	if ch.Move != nil {
-		if err := (&Store{db: tx, cache: s.cache}).moveForCase(ctx, actor, c, *ch.Move, ch.Record.At); err != nil {
+		if err := (&Store{db: tx, catalogue: s.catalogue}).moveForCase(ctx, actor, c, *ch.Move, ch.Record.At); err != nil {
 			return err
 		}
 	}

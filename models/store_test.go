@@ -104,7 +104,7 @@ func TestListAPIsFiltersAndSearch(t *testing.T) {
 		if it := page.Items[0]; it.EndpointCount != 2 || it.VersionCount != 1 || !equal(it.Stages, []string{"production"}) || !equal(it.Tags, []string{"cards", "money"}) {
 			t.Errorf("list details: %+v", it)
 		}
-		f, err := s.Facets(context.Background(), q)
+		_, f, err := s.SearchCatalogue(context.Background(), q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -352,10 +352,10 @@ func TestSearchLongNonLatinWords(t *testing.T) {
 	})
 }
 
-// Counts and facets are cached per catalogue generation; a change made
-// through another store on the same database (another replica) must show
-// on the next page all the same.
-func TestCatalogueCacheFollowsChangesFromAnyReplica(t *testing.T) {
+// The catalogue is searched in an index built per catalogue generation; a
+// change made through another store on the same database (another replica)
+// must show on the next page all the same.
+func TestCatalogueIndexFollowsChangesFromAnyReplica(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			ctx := context.Background()
@@ -374,7 +374,7 @@ func TestCatalogueCacheFollowsChangesFromAnyReplica(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				f, err := a.Facets(ctx, q)
+				_, f, err := a.SearchCatalogue(ctx, q)
 				if err != nil {
 					t.Fatal(err)
 				}

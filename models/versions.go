@@ -22,6 +22,14 @@ type VersionDetail struct {
 	Lifecycle VersionLifecycle
 }
 
+// ListEndpoints lists a version's endpoints by path, as derived from its
+// current spec.
+func (s *Store) ListEndpoints(ctx context.Context, versionID uint) ([]Endpoint, error) {
+	var out []Endpoint
+	err := s.db.WithContext(ctx).Where("version_id = ?", versionID).Order("path, id").Find(&out).Error
+	return out, translate(err, "list endpoints")
+}
+
 // GetVersion loads a version of an API by names.
 func (s *Store) GetVersion(ctx context.Context, apiSlug, name string) (*VersionDetail, error) {
 	db := s.db.WithContext(ctx)

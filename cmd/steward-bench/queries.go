@@ -117,10 +117,7 @@ func timeQueries(ctx context.Context, dbURL string, samples int, w io.Writer) er
 		if err := q.Normalize(); err != nil {
 			return err
 		}
-		if _, err := store.ListAPIs(ctx, q); err != nil {
-			return err
-		}
-		_, err := store.Facets(ctx, q)
+		_, _, err := store.SearchCatalogue(ctx, q)
 		return err
 	}
 	kinds := []pageKind{
