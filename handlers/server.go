@@ -115,7 +115,7 @@ func New(d Deps) (*echo.Echo, error) {
 		HSTSMaxAge:            31536000, // Echo sends it only over HTTPS (or behind a proxy that says so)
 		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
 	}))
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Level: gzipLevel}))
 	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: d.Config.RequestTimeout}))
 	if s.metrics != nil {
 		e.Use(s.observeRequests)
@@ -196,3 +196,8 @@ func isIngest(c echo.Context) bool {
 }
 
 var errRequestTimeout = errors.New("the request took too long")
+
+// gzipLevel trades a little size for CPU: at the default level, deflate
+// took a sixth of the CPU of a catalogue page under load; the fastest
+// level costs a third of that for answers about a fifth larger.
+const gzipLevel = 1

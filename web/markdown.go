@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html"
 	"strings"
+	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -38,8 +39,42 @@ func Markdown(src string) string {
 var strict = bluemonday.StrictPolicy()
 
 // Summary renders markdown (which may hold HTML, as many specs' descriptions
-// do) to plain text of at most max runes, for one-line previews.
+// do) to plain text of at most max runes, for one-line previews. Rendering
+// and sanitising cost far more than the rest of a catalogue row, and the
+// same descriptions are listed again and again, so results are remembered.
 func Summary(src string, max int) string {
+	key := summaryKey{src, max}
+	summaries.mu.Lock()
+	text, ok := summaries.m[key]
+	summaries.mu.Unlock()
+	if ok {
+		return text
+	}
+	text = summarize(src, max)
+	summaries.mu.Lock()
+	if len(summaries.m) >= maxSummaries {
+		clear(summaries.m) // starting over is cheaper than tracking recency
+	}
+	summaries.m[key] = text
+	summaries.mu.Unlock()
+	return text
+}
+
+// maxSummaries bounds the remembered summaries: the catalogue's first
+// paragraphs are cut at 1,000 characters, so this stays under ~20 MB.
+const maxSummaries = 10000
+
+type summaryKey struct {
+	src string
+	max int
+}
+
+var summaries = struct {
+	mu sync.Mutex
+	m  map[summaryKey]string
+}{m: map[summaryKey]string{}}
+
+func summarize(src string, max int) string {
 	var buf bytes.Buffer
 	if err := md.Convert([]byte(src), &buf); err != nil {
 		buf.Reset()
