@@ -3,12 +3,15 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/gommon/random"
 
 	"github.com/steward-governance/steward/catalog"
 	"github.com/steward-governance/steward/traffic"
@@ -26,6 +29,56 @@ type Ingester interface {
 // retryAfterSeconds is what an over-capacity answer asks senders to wait:
 // the journal drains in milliseconds, so a second is plenty.
 const retryAfterSeconds = "1"
+
+// ingestAhead answers POSTs from SDKs and exporters before routing and the
+// page middleware: an SDK sends one request per event, and the security
+// headers, gzip, request timeout, request id and request log, none of which
+// an SDK reads, cost a tenth of each event's CPU. What ingest does need is
+// kept: panics become 500s, refusals go through the one error handler (which
+// logs them, with a request id), and the request metrics. The routes are
+// registered too (routes.go), for the route table and the contract tests.
+func (s *Server) ingestAhead(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		var h echo.HandlerFunc
+		switch {
+		case r.Method != http.MethodPost:
+			return next(c)
+		case r.URL.Path == "/ingest/treblle":
+			h = s.ingestTreblle
+		case r.URL.Path == "/v1/traces":
+			h = s.ingestOTLP
+		default:
+			return next(c)
+		}
+		c.SetPath(r.URL.Path)
+		start := time.Now()
+		if err := callRecovering(h, c); err != nil {
+			c.Response().Header().Set(echo.HeaderXRequestID, random.String(32))
+			c.Error(err)
+		}
+		if s.metrics != nil {
+			s.metrics.Request(r.Method, r.URL.Path, c.Response().Status, time.Since(start))
+		}
+		return nil
+	}
+}
+
+// callRecovering runs h, turning a panic into an error with its stack, as
+// the Recover middleware does for every other route.
+func callRecovering(h echo.HandlerFunc, c echo.Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			stack := make([]byte, 4<<10)
+			stack = stack[:runtime.Stack(stack, false)]
+			err = fmt.Errorf("panic: %v\n%s", p, stack)
+		}
+	}()
+	return h(c)
+}
 
 // ingestTreblle accepts one event in the Treblle SDK format. The key comes
 // from the x-api-key header or the payload (either generation of names).

@@ -175,13 +175,20 @@ func TestIngestRefusesBadInput(t *testing.T) {
 				t.Fatalf("status %d, want %d: %s", p.status, c.wantStatus, p.body)
 			}
 			var body struct {
-				Error struct{ Message string } `json:"error"`
+				Error struct {
+					Message   string
+					RequestID string `json:"request_id"`
+				} `json:"error"`
 			}
 			if err := json.Unmarshal([]byte(p.body), &body); err != nil || body.Error.Message == "" {
 				t.Fatalf("answer is not a JSON error with a message: %s", p.body)
 			}
 			if !strings.Contains(body.Error.Message, c.wantIn) {
 				t.Errorf("message %q does not mention %q", body.Error.Message, c.wantIn)
+			}
+			// The sender can quote the id; the warning logged carries it too.
+			if id := p.header.Get("X-Request-Id"); id == "" || body.Error.RequestID != id {
+				t.Errorf("request id: header %q, body %q", id, body.Error.RequestID)
 			}
 		})
 	}

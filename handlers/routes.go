@@ -166,7 +166,8 @@ func (s *Server) routes(e *echo.Echo) {
 	ui.POST("/retirements/:case/comment", s.commentRetirement)
 
 	// Ingestion from SDKs and OpenTelemetry exporters: machines holding an
-	// ingest key, not people, so neither sessions nor CSRF apply.
+	// ingest key, not people, so neither sessions nor CSRF apply. POSTs are
+	// answered ahead of routing (ingestAhead); these register the paths.
 	e.POST("/ingest/treblle", s.ingestTreblle)
 	e.POST("/v1/traces", s.ingestOTLP)
 

@@ -104,6 +104,7 @@ func New(d Deps) (*echo.Echo, error) {
 	// Order matters: Recover outermost so a panic anywhere becomes a 500
 	// through the error handler; the request id before the logger so every
 	// line carries it; the timeout innermost so the handler's context ends.
+	e.Pre(s.ingestAhead) // ingest.go: SDK events skip the page middleware below
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLogger())
