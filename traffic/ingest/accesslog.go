@@ -3,6 +3,8 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 
 	"github.com/steward-governance/steward/traffic"
 )
@@ -44,6 +46,20 @@ func decodeLine(format string, line []byte, v any) error {
 		return malformed(format, "%s", reason)
 	}
 	return nil
+}
+
+// jsonReason turns an encoding/json error into a sentence about the input,
+// without Go type names.
+func jsonReason(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("not valid JSON at byte %d: %s", se.Offset, se.Error())
+	case errors.As(err, &te):
+		return typeMismatch(te.Field, te.Value)
+	}
+	return "not valid JSON: " + err.Error()
 }
 
 // loggedHeaders are the header values the nginx and Envoy formats log,

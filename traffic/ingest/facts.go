@@ -126,15 +126,35 @@ func (f *headerFacts) set(k headerKind, value string) {
 		f.userAgent = cutUserAgent(value)
 	case hHost:
 		f.host = value
+	case hContentEncoding:
+		v := strings.TrimSpace(value)
+		f.compressed = v != "" && !strings.EqualFold(v, "identity")
+	default:
+		f.note(k)
+	}
+}
+
+// readsValue reports whether set looks at the value of a header of kind k
+// rather than only noting that it has one, so that a reader can leave the
+// other values unconverted.
+func (k headerKind) readsValue() bool {
+	switch k {
+	case hAuthorization, hAPIKey, hUserID, hUserAgent, hHost, hContentEncoding:
+		return true
+	}
+	return false
+}
+
+// note records a header of kind k that has a non-empty value, for the
+// kinds whose value does not matter.
+func (f *headerFacts) note(k headerKind) {
+	switch k {
 	case hRateLimit:
 		f.rateLimit = true
 	case hRetryAfter:
 		f.retryAfter = true
 	case hHSTS:
 		f.hsts = true
-	case hContentEncoding:
-		v := strings.TrimSpace(value)
-		f.compressed = v != "" && !strings.EqualFold(v, "identity")
 	case hNoSniff:
 		f.noSniff = true
 	case hCSP:
@@ -156,14 +176,18 @@ func (f *headerFacts) add(name, value string) {
 // [] for an empty map, null) is an empty map.
 func (f *headerFacts) UnmarshalJSON(data []byte) error {
 	return eachMember(data, MaxHeaderEntries, func(key, raw []byte) {
-		k := classify(key)
-		if bytes.IndexByte(key, '\\') >= 0 {
-			k = classify(keyText(key))
-		}
-		if k != hOther {
+		if k := keyKind(key); k != hOther {
 			f.set(k, valueText(raw))
 		}
 	})
+}
+
+// keyKind classifies a header map's raw key (escapes kept).
+func keyKind(key []byte) headerKind {
+	if bytes.IndexByte(key, '\\') >= 0 {
+		return classify(keyText(key))
+	}
+	return classify(key)
 }
 
 // credential returns the identity the headers' credentials give, preferring

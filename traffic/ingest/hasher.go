@@ -5,6 +5,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
+	"io"
+	"sync"
 )
 
 // consumerBytes is how much of the HMAC a consumer keeps: 128 bits, plenty
@@ -17,13 +20,19 @@ const consumerBytes = 16
 // The zero Hasher has no key and returns "" for every identity.
 type Hasher struct {
 	key []byte
+	// macs holds keyed HMACs for reuse: keying one costs more than
+	// hashing a short identity, and ingest hashes one per event.
+	macs *sync.Pool
 }
 
 // NewHasher returns a Hasher keyed with key, which should be at least 32
 // random bytes kept secret: with a guessable key, client addresses could be
 // recovered from their hashes by trying them all. An empty key gives a
 // Hasher that identifies no one.
-func NewHasher(key []byte) Hasher { return Hasher{key: bytes.Clone(key)} }
+func NewHasher(key []byte) Hasher {
+	k := bytes.Clone(key)
+	return Hasher{key: k, macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}
+}
 
 // Consumer returns the hex HMAC-SHA256 of identity under the key, cut to
 // 32 hex digits; "" for an empty identity or a Hasher without a key. It
@@ -32,8 +41,10 @@ func (h Hasher) Consumer(identity string) string {
 	if identity == "" || len(h.key) == 0 {
 		return ""
 	}
-	m := hmac.New(sha256.New, h.key)
-	m.Write([]byte(identity))
+	m := h.macs.Get().(hash.Hash)
+	defer h.macs.Put(m)
+	m.Reset()
+	io.WriteString(m, identity)
 	var sum [sha256.Size]byte
 	return hex.EncodeToString(m.Sum(sum[:0])[:consumerBytes])
 }

@@ -2,17 +2,20 @@ package ingest
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
-// The decoders let encoding/json validate and walk the envelope, and read
-// the parts whose shape varies between senders (header maps, numbers
-// written as strings) with the small scanner below, from inside
-// UnmarshalJSON, where encoding/json has already checked the bytes are
-// valid JSON. The scanner still checks every index: it reports, never
-// panics.
+// The decoders other than Treblle's let encoding/json validate and walk
+// their input, and read the parts whose shape varies between senders
+// (header maps, numbers written as strings) with the small scanner below,
+// from inside UnmarshalJSON, where encoding/json has already checked the
+// bytes are valid JSON. The scanner still checks every index: it reports,
+// never panics. The Treblle decoder validates as it reads (see reader);
+// both turn JSON strings into text with the functions at the end.
 
 var errScan = errors.New("unexpected end of JSON")
 
@@ -167,30 +170,17 @@ func skipValue(data []byte, i int) (int, error) {
 	return i, nil
 }
 
-// unquote returns the text of the raw JSON string s (quotes included).
+// unquote returns the text of the raw JSON string s (quotes included), as
+// stringText reads it; "" when s is not a JSON string.
 func unquote(s []byte) string {
 	if len(s) < 2 || s[0] != '"' {
 		return ""
 	}
-	if bytes.IndexByte(s, '\\') < 0 {
-		return string(s[1 : len(s)-1])
-	}
-	var v string
-	if json.Unmarshal(s, &v) != nil {
-		return ""
-	}
-	return v
+	return stringText(s[1 : len(s)-1])
 }
 
 // keyText returns a raw member key (no quotes) as text.
-func keyText(key []byte) string {
-	if bytes.IndexByte(key, '\\') < 0 {
-		return string(key)
-	}
-	q := make([]byte, 0, len(key)+2)
-	q = append(append(append(q, '"'), key...), '"')
-	return unquote(q)
-}
+func keyText(key []byte) string { return stringText(key) }
 
 // valueText returns a header-ish value as text: a string, the first
 // string of an array (as Node and Kong write repeated headers), or a
@@ -226,46 +216,147 @@ type number struct {
 }
 
 func (n *number) UnmarshalJSON(b []byte) error {
-	*n = number{}
+	*n = numberOf(b)
+	return nil
+}
+
+// numberOf reads the raw JSON value b (of any type) as a number.
+func numberOf(b []byte) number {
 	s := b
 	if len(s) > 0 && s[0] == '"' {
-		s = []byte(unquote(s))
+		if len(s) >= 2 && bytes.IndexByte(s, '\\') < 0 {
+			s = s[1 : len(s)-1] // unquote's text, without copying
+		} else {
+			s = []byte(unquote(s))
+		}
 	}
 	s = bytes.TrimSpace(s)
 	if len(s) == 0 || string(s) == "-" || string(s) == "null" {
-		return nil
+		return number{}
 	}
 	f, err := strconv.ParseFloat(string(s), 64)
 	if err != nil || f != f || f > 1e300 || f < -1e300 {
-		n.bad = true
-		return nil
+		return number{bad: true}
 	}
-	n.v, n.ok = f, true
-	return nil
+	return number{v: f, ok: true}
 }
 
-// text is a JSON string that some senders write as a number (Treblle's
-// "version": 0.6) or null.
-type text string
+// stringText returns the text of a JSON string's content (quotes
+// removed): the bytes as sent when there is no escape, else what
+// encoding/json decodes, which also replaces invalid UTF-8. It is how
+// header maps, numbers and the Treblle text members have always been
+// read; "" when the content is not a JSON string's.
+func stringText(content []byte) string {
+	if bytes.IndexByte(content, '\\') < 0 {
+		return string(content)
+	}
+	s, _ := decodeString(content)
+	return s
+}
 
-func (t *text) UnmarshalJSON(b []byte) error {
+// wellFormedText returns the text of a JSON string's content as
+// encoding/json decodes it into a Go string: escapes resolved, and every
+// byte of invalid UTF-8 replaced by U+FFFD.
+func wellFormedText(content []byte) string {
+	if bytes.IndexByte(content, '\\') < 0 && utf8.Valid(content) {
+		return string(content)
+	}
+	s, _ := decodeString(content)
+	return s
+}
+
+// decodeString resolves the escapes of a JSON string's content and
+// replaces each byte of invalid UTF-8, and each \u escape of a surrogate
+// that is not half of a pair, with U+FFFD, as encoding/json does. ok is
+// false when content is not a JSON string's: a bad escape, a control
+// character or a bare quote.
+func decodeString(content []byte) (s string, ok bool) {
+	var b strings.Builder
+	b.Grow(len(content))
+	for i := 0; i < len(content); {
+		switch c := content[i]; {
+		case c == '\\':
+			r, n := unescape(content[i:])
+			if n == 0 {
+				return "", false
+			}
+			b.WriteRune(r)
+			i += n
+		case c == '"' || c < ' ':
+			return "", false
+		case c < utf8.RuneSelf:
+			b.WriteByte(c)
+			i++
+		default:
+			r, n := utf8.DecodeRune(content[i:])
+			b.WriteRune(r) // utf8.RuneError for an invalid byte
+			i += n
+		}
+	}
+	return b.String(), true
+}
+
+// unescape returns the character the escape sequence at the start of s
+// stands for and the sequence's length, 0 when it is not one. A \u escape
+// of a high surrogate takes the low surrogate escape after it along.
+func unescape(s []byte) (rune, int) {
+	if len(s) < 2 {
+		return 0, 0
+	}
+	switch s[1] {
+	case '"', '\\', '/', '\'':
+		return rune(s[1]), 2
+	case 'b':
+		return '\b', 2
+	case 'f':
+		return '\f', 2
+	case 'n':
+		return '\n', 2
+	case 'r':
+		return '\r', 2
+	case 't':
+		return '\t', 2
+	case 'u':
+		r := hexEscape(s)
+		if r < 0 {
+			return 0, 0
+		}
+		if !utf16.IsSurrogate(r) {
+			return r, 6
+		}
+		if pair := utf16.DecodeRune(r, hexEscape(s[6:])); pair != utf8.RuneError {
+			return pair, 12
+		}
+		return utf8.RuneError, 6
+	}
+	return 0, 0
+}
+
+// hexEscape returns the code unit of the \uXXXX escape at the start of s,
+// -1 when s does not start with one.
+func hexEscape(s []byte) rune {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return -1
+	}
+	var r rune
+	for _, c := range s[2:6] {
+		d, ok := hexDigit(c)
+		if !ok {
+			return -1
+		}
+		r = r<<4 | d
+	}
+	return r
+}
+
+func hexDigit(c byte) (rune, bool) {
 	switch {
-	case len(b) > 0 && b[0] == '"':
-		*t = text(unquote(b))
-	case string(b) == "null" || len(b) == 0 || b[0] == '{' || b[0] == '[':
-		*t = ""
-	default:
-		*t = text(b)
+	case '0' <= c && c <= '9':
+		return rune(c - '0'), true
+	case 'a' <= c && c <= 'f':
+		return rune(c - 'a' + 10), true
+	case 'A' <= c && c <= 'F':
+		return rune(c - 'A' + 10), true
 	}
-	return nil
-}
-
-// count is the number of elements of a JSON array; 0 for anything else.
-type count int
-
-func (c *count) UnmarshalJSON(b []byte) error {
-	n := 0
-	err := eachElement(b, func([]byte) { n++ })
-	*c = count(n)
-	return err
+	return 0, false
 }

@@ -1,9 +1,6 @@
 package ingest
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/steward-governance/steward/traffic"
@@ -54,52 +51,167 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// treblleWire is the payload as the SDKs send it. Bodies, server details
-// and error messages are left out: encoding/json skips them unread.
-type treblleWire struct {
-	APIKey    string `json:"api_key"`
-	ProjectID string `json:"project_id"`
-	SDKToken  string `json:"sdk_token"`
-	Version   text   `json:"version"`
-	SDK       string `json:"sdk"`
-	Data      *struct {
-		Language treblleLanguage `json:"language"`
-		Request  *struct {
-			Timestamp string      `json:"timestamp"`
-			IP        string      `json:"ip"`
-			URL       string      `json:"url"`
-			UserAgent string      `json:"user_agent"`
-			Method    string      `json:"method"`
-			Headers   headerFacts `json:"headers"`
-			Query     queryNames  `json:"query"`
-			RoutePath text        `json:"route_path"`
-		} `json:"request"`
-		Response struct {
-			Headers  headerFacts `json:"headers"`
-			Code     number      `json:"code"`
-			Size     number      `json:"size"`
-			LoadTime number      `json:"load_time"`
-		} `json:"response"`
-		Errors count `json:"errors"`
-	} `json:"data"`
+// treblleFields are the members of a payload Steward reads, as the SDKs
+// send them; bodies, server details and error messages are skipped
+// unread.
+type treblleFields struct {
+	apiKey, projectID, sdkToken string
+	version                     string // a number for some SDKs
+	sdk                         string
+	hasData                     bool
+	data                        treblleData
+}
+
+type treblleData struct {
+	language   treblleLanguage
+	hasRequest bool
+	request    treblleRequest
+	response   treblleResponse
+	errors     int // how many; the errors themselves are not read
+}
+
+type treblleRequest struct {
+	timestamp, ip, url, userAgent, method string
+	headers                               headerFacts
+	query                                 queryNames
+	routePath                             string
+}
+
+type treblleResponse struct {
+	headers              headerFacts
+	code, size, loadTime number
 }
 
 // treblleLanguage is {"name": "php", "version": "8.3"}, or just a name.
 type treblleLanguage struct{ Name, Version string }
 
-func (l *treblleLanguage) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		l.Name = unquote(b)
-		return nil
-	}
-	return eachMember(b, 8, func(key, raw []byte) {
-		switch string(key) {
-		case "name":
-			l.Name = valueText(raw)
+// languageMembers is how many members of a language object are looked
+// at: name and version come first, then a few PHP settings.
+const languageMembers = 8
+
+// The read methods below read a payload as encoding/json would into structs
+// of these fields tagged with the member names (see reader for its rules),
+// so that payloads decode as they did when DecodeTreblle used it. Each
+// starts at its object's opening brace.
+
+func (w *treblleFields) read(r *reader) {
+	var buf [16]byte
+	for _, key := range r.members {
+		switch string(fieldName(key, buf[:])) {
+		case "api_key":
+			r.stringField("api_key", &w.apiKey)
+		case "project_id":
+			r.stringField("project_id", &w.projectID)
+		case "sdk_token":
+			r.stringField("sdk_token", &w.sdkToken)
 		case "version":
-			l.Version = valueText(raw)
+			w.version = r.text()
+		case "sdk":
+			r.stringField("sdk", &w.sdk)
+		case "data":
+			// encoding/json merged a repeated object into the first and
+			// dropped it for null.
+			if w.hasData = r.object("data"); w.hasData {
+				w.data.read(r)
+			} else {
+				w.data = treblleData{}
+			}
+		default:
+			r.skip()
 		}
-	})
+	}
+}
+
+func (d *treblleData) read(r *reader) {
+	var buf [16]byte
+	for _, key := range r.members {
+		switch string(fieldName(key, buf[:])) {
+		case "language":
+			d.language.read(r)
+		case "request":
+			if d.hasRequest = r.object("data.request"); d.hasRequest {
+				d.request.read(r)
+			} else {
+				d.request = treblleRequest{}
+			}
+		case "response":
+			if r.object("data.response") {
+				d.response.read(r)
+			}
+		case "errors":
+			d.errors = r.count()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (q *treblleRequest) read(r *reader) {
+	var buf [16]byte
+	for _, key := range r.members {
+		switch string(fieldName(key, buf[:])) {
+		case "timestamp":
+			r.stringField("data.request.timestamp", &q.timestamp)
+		case "ip":
+			r.stringField("data.request.ip", &q.ip)
+		case "url":
+			r.stringField("data.request.url", &q.url)
+		case "user_agent":
+			r.stringField("data.request.user_agent", &q.userAgent)
+		case "method":
+			r.stringField("data.request.method", &q.method)
+		case "headers":
+			r.headers(&q.headers)
+		case "query":
+			r.query(&q.query)
+		case "route_path":
+			q.routePath = r.text()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (p *treblleResponse) read(r *reader) {
+	var buf [16]byte
+	for _, key := range r.members {
+		switch string(fieldName(key, buf[:])) {
+		case "headers":
+			r.headers(&p.headers)
+		case "code":
+			p.code = r.number()
+		case "size":
+			p.size = r.number()
+		case "load_time":
+			p.loadTime = r.number()
+		default:
+			r.skip()
+		}
+	}
+}
+
+// read takes a name, or the name and version of an object; unlike the
+// payload's own members, the object's keys must be spelled exactly.
+func (l *treblleLanguage) read(r *reader) {
+	switch r.valueStart() {
+	case '"':
+		l.Name = stringText(r.str())
+	case '{':
+		for i, key := range r.members {
+			switch {
+			case i >= languageMembers:
+				r.skip()
+			case string(key) == "name":
+				l.Name = tokenText(r.headerValue())
+			case string(key) == "version":
+				l.Version = tokenText(r.headerValue())
+			default:
+				r.skip()
+			}
+		}
+	default:
+		r.skip()
+	}
 }
 
 // DecodeTreblle reads one payload a Treblle SDK posts (already
@@ -109,54 +221,65 @@ func (l *treblleLanguage) UnmarshalJSON(b []byte) error {
 // key header (unless the SDK masked it), and request.ip. Errors are
 // *Error of kind ErrMalformed with a reason for the sender.
 func DecodeTreblle(body []byte, h Hasher) (TreblleEnvelope, traffic.Event, error) {
-	var w treblleWire
-	if err := json.Unmarshal(body, &w); err != nil {
-		return TreblleEnvelope{}, traffic.Event{}, malformed("treblle", "%s", jsonReason(err))
+	r := reader{data: body}
+	var w treblleFields
+	if r.object("") {
+		w.read(&r)
 	}
+	r.end()
+	if reason := r.reason(); reason != "" {
+		return TreblleEnvelope{}, traffic.Event{}, malformed("treblle", "%s", reason)
+	}
+	return w.event(h)
+}
+
+// event checks the payload's members and turns them into the envelope and
+// the event.
+func (w *treblleFields) event(h Hasher) (TreblleEnvelope, traffic.Event, error) {
 	env := TreblleEnvelope{
-		APIKey: w.APIKey, ProjectID: w.ProjectID, SDKToken: w.SDKToken,
-		SDK: w.SDK, Version: string(w.Version),
+		APIKey: w.apiKey, ProjectID: w.projectID, SDKToken: w.sdkToken,
+		SDK: w.sdk, Version: w.version,
 	}
-	if w.Data == nil {
+	if !w.hasData {
 		return env, traffic.Event{}, malformed("treblle", "data is missing")
 	}
-	env.Language, env.LanguageVersion = w.Data.Language.Name, w.Data.Language.Version
-	env.Errors = int(w.Data.Errors)
-	req, resp := w.Data.Request, &w.Data.Response
-	if req == nil {
+	env.Language, env.LanguageVersion = w.data.language.Name, w.data.language.Version
+	env.Errors = w.data.errors
+	req, resp := &w.data.request, &w.data.response
+	if !w.data.hasRequest {
 		return env, traffic.Event{}, malformed("treblle", "data.request is missing")
 	}
 
 	var e traffic.Event
 	var ok bool
-	if e.Method, ok = methodOf(req.Method); !ok {
-		return env, traffic.Event{}, malformed("treblle", "data.request.method %q is not an HTTP method", clip(req.Method))
+	if e.Method, ok = methodOf(req.method); !ok {
+		return env, traffic.Event{}, malformed("treblle", "data.request.method %q is not an HTTP method", clip(req.method))
 	}
-	if e.Time, ok = parseTime(req.Timestamp); !ok {
-		return env, traffic.Event{}, malformed("treblle", "data.request.timestamp %q is neither \"YYYY-MM-DD HH:MM:SS\" nor RFC 3339", clip(req.Timestamp))
+	if e.Time, ok = parseTime(req.timestamp); !ok {
+		return env, traffic.Event{}, malformed("treblle", "data.request.timestamp %q is neither \"YYYY-MM-DD HH:MM:SS\" nor RFC 3339", clip(req.timestamp))
 	}
-	if e.Status, ok = statusOf(resp.Code); !ok {
+	if e.Status, ok = statusOf(resp.code); !ok {
 		return env, traffic.Event{}, malformed("treblle", "data.response.code is not an HTTP status (100-599)")
 	}
-	t := splitTarget(req.URL)
+	t := splitTarget(req.url)
 	e.Scheme, e.Host, e.Path = schemeOf(t.scheme), t.host, t.path
 	if e.Host == "" {
-		e.Host = hostOf(req.Headers.host)
+		e.Host = hostOf(req.headers.host)
 	}
-	e.Route = routeOf(string(req.RoutePath))
-	e.Duration = durationOf(resp.LoadTime, time.Millisecond)
-	e.ResponseBytes = bytesOf(resp.Size)
-	e.UserAgent = cutUserAgent(req.UserAgent)
+	e.Route = routeOf(req.routePath)
+	e.Duration = durationOf(resp.loadTime, time.Millisecond)
+	e.ResponseBytes = bytesOf(resp.size)
+	e.UserAgent = cutUserAgent(req.userAgent)
 	if e.UserAgent == "" {
-		e.UserAgent = req.Headers.userAgent
+		e.UserAgent = req.headers.userAgent
 	}
-	e.Authenticated = req.Headers.auth || req.Query.apiKey || queryHasKey(t.rawQuery)
-	userID := req.Headers.userID
+	e.Authenticated = req.headers.auth || req.query.apiKey || queryHasKey(t.rawQuery)
+	userID := req.headers.userID
 	if userID == "" {
-		userID = resp.Headers.userID
+		userID = resp.headers.userID
 	}
-	e.Consumer = consumer(h, userID, req.Headers.credential(), firstAddress(req.IP))
-	resp.Headers.respond(&e)
+	e.Consumer = consumer(h, userID, req.headers.credential(), firstAddress(req.ip))
+	resp.headers.respond(&e)
 	if err := checkPath("treblle", &e); err != nil {
 		return env, traffic.Event{}, err
 	}
@@ -173,31 +296,21 @@ func routeOf(r string) string {
 }
 
 // parseTime reads the timestamps SDKs send: "YYYY-MM-DD HH:MM:SS" in UTC
-// (fractions allowed), RFC 3339, or RFC 3339 without a zone (UTC).
+// (fractions allowed), RFC 3339, or RFC 3339 without a zone (UTC). No
+// timestamp fits two of the layouts (the first has a space where the
+// others have a T, and only RFC 3339 has a zone), so the order they are
+// tried in only matters for speed: a failed attempt allocates an error.
 func parseTime(s string) (time.Time, bool) {
-	for _, layout := range [...]string{"2006-01-02 15:04:05", time.RFC3339, "2006-01-02T15:04:05"} {
+	layouts := [...]string{"2006-01-02 15:04:05", time.RFC3339, "2006-01-02T15:04:05"}
+	if len(s) > 10 && s[10] == 'T' {
+		layouts = [...]string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05"}
+	}
+	for _, layout := range layouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), true
 		}
 	}
 	return time.Time{}, false
-}
-
-// jsonReason turns an encoding/json error into a sentence about the input,
-// without Go type names.
-func jsonReason(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Sprintf("not valid JSON at byte %d: %s", se.Offset, se.Error())
-	case errors.As(err, &te):
-		if te.Field == "" {
-			return fmt.Sprintf("the payload is a JSON %s, not an object", te.Value)
-		}
-		return fmt.Sprintf("%s is a JSON %s, which is not what this field holds", te.Field, te.Value)
-	}
-	return "not valid JSON: " + err.Error()
 }
 
 // clip shortens input quoted back in an error message.

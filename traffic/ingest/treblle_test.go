@@ -263,13 +263,6 @@ func FuzzTreblle(f *testing.F) {
 }
 
 func BenchmarkDecodeTreblle(b *testing.B) {
-	body := readTestdata(b, "treblle_node.json")
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, _, err := DecodeTreblle(body, testHasher); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.Run("single-pass", func(b *testing.B) { benchmarkTreblle(b, DecodeTreblle) })
+	b.Run("reference", func(b *testing.B) { benchmarkTreblle(b, decodeTreblleReference) })
 }
