@@ -21,7 +21,7 @@ import (
 
 // Store is Steward's persistence layer over one GORM connection pool.
 type Store struct {
-	db    *gorm.DB
+	db        *gorm.DB
 	catalogue *catalogueIndexes // catalog_index.go
 }
 

@@ -339,31 +339,25 @@ func (s *Store) APITimeline(ctx context.Context, apiID uint, limit int) ([]Versi
 	if err := q.Scan(&out).Error; err != nil {
 		return nil, translate(err, "api timeline")
 	}
-	var versions []Version
-	if err := db.Select("id, name, stage, created_at").Where("api_id = ?", apiID).Find(&versions).Error; err != nil {
+	// Each version's first move says what stage it was created at; a
+	// version never moved was created at its current stage.
+	var versions []struct {
+		ID          uint
+		Name, Stage string
+		CreatedAt   time.Time
+		FirstFrom   *string
+	}
+	err := db.Table("versions").
+		Select(`id, name, stage, created_at, (SELECT t.from_stage FROM version_transitions t WHERE t.version_id = versions.id
+			ORDER BY t.id LIMIT 1) AS first_from`).
+		Where("api_id = ?", apiID).Scan(&versions).Error
+	if err != nil {
 		return nil, translate(err, "api timeline")
 	}
-	// Each version's first move says what stage it was created at.
-	var firsts []struct {
-		VersionID uint
-		FromStage string
-	}
-	if len(versions) > 0 {
-		if err := db.Table("version_transitions AS t").Select("t.version_id, t.from_stage").
-			Joins("JOIN versions ON versions.id = t.version_id").
-			Where("versions.api_id = ? AND t.id = (SELECT MIN(id) FROM version_transitions WHERE version_id = t.version_id)", apiID).
-			Scan(&firsts).Error; err != nil {
-			return nil, translate(err, "api timeline")
-		}
-	}
-	created := map[uint]string{}
-	for _, f := range firsts {
-		created[f.VersionID] = f.FromStage
-	}
 	for _, v := range versions {
-		stage, moved := created[v.ID]
-		if !moved {
-			stage = v.Stage
+		stage := v.Stage
+		if v.FirstFrom != nil {
+			stage = *v.FirstFrom
 		}
 		out = append(out, VersionTransition{VersionID: v.ID, VersionName: v.Name, ToStage: stage, At: v.CreatedAt})
 	}
