@@ -63,32 +63,45 @@ type SpecStat struct {
 // GetAPI loads an API with its team, tags, links, versions and deployments.
 func (s *Store) GetAPI(ctx context.Context, slug string) (*APIDetail, error) {
 	var a API
-	err := s.db.WithContext(ctx).Joins("Team").Preload("Tags", func(db *gorm.DB) *gorm.DB { return db.Order("tag") }).
-		Preload("Versions", func(db *gorm.DB) *gorm.DB { return db.Order("created_at, id") }).
-		Preload("Versions.Deployments", func(db *gorm.DB) *gorm.DB { return db.Order("environment") }).
+	db := s.db.WithContext(ctx)
+	err := db.Joins("Team").Preload("Tags", func(db *gorm.DB) *gorm.DB { return db.Order("tag") }).
 		Where("apis.slug = ?", slug).Take(&a).Error
 	if err != nil {
 		return nil, translate(err, fmt.Sprintf("api %q", slug))
 	}
 	d := &APIDetail{API: a, Specs: map[uint]SpecStat{}}
 	_ = json.Unmarshal([]byte(a.LinksJSON), &d.Links) // links are written by us as JSON; a bad row shows no links rather than failing the page
-	if len(a.Versions) == 0 {
+	// Versions with their spec figures in one statement, then their
+	// deployments: each statement costs the page more than its rows do.
+	var versions []struct {
+		Version
+		RevisionCount int
+		SpecVersion   string
+	}
+	err = db.Table("versions").
+		Select("versions.*, (SELECT COUNT(*) FROM spec_revisions r WHERE r.version_id = versions.id) AS revision_count, COALESCE(cur.spec_version, '') AS spec_version").
+		Joins("LEFT JOIN spec_revisions cur ON cur.id = versions.current_revision_id").
+		Where("versions.api_id = ?", a.ID).Order("versions.created_at, versions.id").Scan(&versions).Error
+	if err != nil {
+		return nil, translate(err, "list versions")
+	}
+	if len(versions) == 0 {
 		return d, nil
 	}
-	var rows []struct {
-		VersionID   uint
-		Revisions   int
-		SpecVersion string
+	ids := make([]uint, len(versions))
+	at := make(map[uint]int, len(versions))
+	for i, v := range versions {
+		ids[i], at[v.ID] = v.ID, i
+		d.Specs[v.ID] = SpecStat{Revisions: v.RevisionCount, SpecVersion: v.SpecVersion}
+		d.Versions = append(d.Versions, v.Version)
 	}
-	err = s.db.WithContext(ctx).Table("versions").
-		Select("versions.id AS version_id, (SELECT COUNT(*) FROM spec_revisions r WHERE r.version_id = versions.id) AS revisions, COALESCE(cur.spec_version, '') AS spec_version").
-		Joins("LEFT JOIN spec_revisions cur ON cur.id = versions.current_revision_id").
-		Where("versions.api_id = ?", a.ID).Scan(&rows).Error
-	if err != nil {
-		return nil, translate(err, "spec stats")
+	var deployments []Deployment
+	if err := db.Where("version_id IN ?", ids).Order("environment").Find(&deployments).Error; err != nil {
+		return nil, translate(err, "list deployments")
 	}
-	for _, r := range rows {
-		d.Specs[r.VersionID] = SpecStat{Revisions: r.Revisions, SpecVersion: r.SpecVersion}
+	for _, dep := range deployments {
+		v := &d.Versions[at[dep.VersionID]]
+		v.Deployments = append(v.Deployments, dep)
 	}
 	return d, nil
 }

@@ -22,6 +22,8 @@ type Session struct {
 	IDTokenHint string `gorm:"column:id_token_hint"` // for the provider's sign-out
 	ClientIP    string
 	UserAgent   string
+	// User is read with the session, in one statement, on every request.
+	User User `gorm:"foreignKey:UserID"`
 }
 
 // CreateSession stores a new session for the raw id the cookie carries.
@@ -40,7 +42,7 @@ func (s *Store) CreateSession(ctx context.Context, rawID string, userID uint, ab
 func (s *Store) SessionUser(ctx context.Context, rawID string, idle time.Duration) (*Session, *User, error) {
 	var sess Session
 	db := s.db.WithContext(ctx)
-	if err := db.Where("id_hash = ?", hashSecret(rawID)).Take(&sess).Error; err != nil {
+	if err := db.Joins("User").Where("sessions.id_hash = ?", hashSecret(rawID)).Take(&sess).Error; err != nil {
 		return nil, nil, translate(err, "session")
 	}
 	now := time.Now().UTC()
@@ -53,10 +55,10 @@ func (s *Store) SessionUser(ctx context.Context, rawID string, idle time.Duratio
 			return nil, nil, translate(err, "touch session")
 		}
 	}
-	var u User
-	if err := db.Take(&u, sess.UserID).Error; err != nil {
-		return nil, nil, translate(err, "session user")
+	if sess.User.ID == 0 { // the join is a LEFT JOIN: the user is gone
+		return nil, nil, fmt.Errorf("models: session user: %w", catalog.ErrNotFound)
 	}
+	u := sess.User
 	return &sess, &u, nil
 }
 
