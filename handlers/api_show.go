@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -14,23 +15,43 @@ import (
 
 func (s *Server) showAPIPage(c echo.Context) error {
 	ctx := c.Request().Context()
-	a, err := s.store.GetAPI(ctx, c.Param("api"))
+	cached, err := s.apiPageFacts(ctx, c.Param("api"))
 	if err != nil {
 		return err
 	}
-	history, err := s.store.AuditFor(ctx, "api", a.Slug, 20)
+	history, err := s.store.AuditFor(ctx, "api", cached.Slug, 20)
 	if err != nil {
 		return err
 	}
-	p := web.APIPage{
+	p := *cached // the slices stay shared with the cache: read only
+	p.History = auditRows(history)
+	p.Flash = flashMessage(c.QueryParam("done"))
+	obj := policy.Object{Type: "api", Key: p.Slug, TeamSlug: p.TeamSlug}
+	p.CanEdit, p.CanDelete = can(c, policy.APIUpdate, obj), can(c, policy.APIDelete, obj)
+	return s.render(c, http.StatusOK, web.API(s.layout(c, p.Name), p))
+}
+
+// apiPageFacts is the API page's catalogue part: everything but the
+// history, the flash and what the reader may do. It changes only with the
+// catalogue generation, so it is kept per generation (api_page_cache.go).
+func (s *Server) apiPageFacts(ctx context.Context, slug string) (*web.APIPage, error) {
+	gen, err := s.store.CatalogueGeneration(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p := s.apiPages.get(gen, slug); p != nil {
+		return p, nil
+	}
+	a, err := s.store.GetAPI(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	p := &web.APIPage{
 		Crumbs: []web.Crumb{{Label: "Catalogue", URL: "/apis"}, {Label: a.Name}},
 		Slug:   a.Slug, Name: a.Name, DescriptionHTML: web.Markdown(a.Description),
 		TeamSlug: a.Team.Slug, TeamName: a.Team.Name, Kind: catalog.Kind(a.Kind).Label(), Visibility: a.Visibility,
-		Tags: a.TagNames(), Created: a.CreatedAt, Updated: a.UpdatedAt, History: auditRows(history),
-		Flash: flashMessage(c.QueryParam("done")),
+		Tags: a.TagNames(), Created: a.CreatedAt, Updated: a.UpdatedAt,
 	}
-	obj := policy.Object{Type: "api", Key: a.Slug, TeamSlug: a.Team.Slug}
-	p.CanEdit, p.CanDelete = can(c, policy.APIUpdate, obj), can(c, policy.APIDelete, obj)
 	if strings.TrimSpace(a.Description) == "" {
 		p.DescriptionHTML = ""
 	}
@@ -53,7 +74,7 @@ func (s *Server) showAPIPage(c echo.Context) error {
 	if primary := primaryVersion(a); primary != nil {
 		endpoints, err := s.store.ListEndpoints(ctx, primary.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		p.Primary = primary.Name
 		for _, e := range endpoints {
@@ -61,9 +82,10 @@ func (s *Server) showAPIPage(c echo.Context) error {
 		}
 	}
 	if p.Timeline, err = s.apiTimeline(ctx, a.ID); err != nil {
-		return err
+		return nil, err
 	}
-	return s.render(c, http.StatusOK, web.API(s.layout(c, a.Name), p))
+	s.apiPages.put(gen, slug, p)
+	return p, nil
 }
 
 // flashMessage turns the ?done= marker a redirect carries into a sentence;

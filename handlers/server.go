@@ -78,6 +78,7 @@ type Server struct {
 	ingest     Ingester
 	hasher     ingest.Hasher
 	ingestKeys keyCache // ingest.go
+	apiPages   apiPageCache
 	metrics    *metrics.Metrics
 }
 

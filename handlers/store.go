@@ -34,6 +34,9 @@ type Store interface {
 
 	ListAPIs(ctx context.Context, q catalog.ListQuery) (*models.APIPage, error)
 	SearchCatalogue(ctx context.Context, q catalog.ListQuery) (*models.APIPage, *models.Facets, error)
+	// CatalogueGeneration moves with every change to the catalogue, from
+	// any replica; pages kept per generation are rebuilt when it does.
+	CatalogueGeneration(ctx context.Context) (int64, error)
 	GetAPI(ctx context.Context, slug string) (*models.APIDetail, error)
 	CreateAPI(ctx context.Context, actor catalog.Actor, in catalog.APIInput) (*models.API, error)
 	UpdateAPI(ctx context.Context, actor catalog.Actor, slug string, in catalog.APIInput) (*models.API, error)

@@ -20,7 +20,8 @@ import (
 
 // catalogueTables are the tables whose changes can move a count or facet
 // (migration 0010); zombie verdicts joined them in 0017, when the search
-// index started holding the zombie flag.
+// index started holding the zombie flag, and deployments and spec
+// revisions in 0018, for the API page.
 var catalogueTables = []string{"teams", "apis", "versions", "api_tags", "api_terms"}
 
 // migrateCatalogueGeneration adds the generation counter and its triggers.
@@ -45,6 +46,14 @@ func migrateCatalogueGeneration(tx *gorm.DB) error {
 // verdicts, which the catalogue's zombie filter and facet read.
 func migrateZombieGeneration(tx *gorm.DB) error {
 	return bumpGenerationOn(tx, "zombie_verdicts")
+}
+
+// migrateAPIPageGeneration moves the generation with deployments and spec
+// revisions too, which the API page shows and keeps per generation
+// (handlers/api_page_cache.go). Endpoints need no trigger: they are only
+// replaced with a version's current revision, which moves it.
+func migrateAPIPageGeneration(tx *gorm.DB) error {
+	return bumpGenerationOn(tx, "deployments", "spec_revisions")
 }
 
 // bumpGenerationOn adds triggers that bump the generation on any change

@@ -33,6 +33,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0015_notifications", Migrate: migrateNotifications},              // models/notifications.go
 		{ID: "0016_governance_snapshots", Migrate: migrateGovernanceSnapshots}, // models/snapshots.go
 		{ID: "0017_zombie_generation", Migrate: migrateZombieGeneration},       // models/catalog_index.go
+		{ID: "0018_api_page_generation", Migrate: migrateAPIPageGeneration},    // models/catalog_index.go
 	}
 }
 
