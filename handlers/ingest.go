@@ -33,7 +33,7 @@ const retryAfterSeconds = "1"
 // ingestAhead answers POSTs from SDKs and exporters before routing and the
 // page middleware: an SDK sends one request per event, and the security
 // headers, gzip, request timeout, request id and request log, none of which
-// an SDK reads, cost a tenth of each event's CPU. What ingest does need is
+// an SDK reads, cost about a fifth of each event's CPU. What ingest does need is
 // kept: panics become 500s, refusals go through the one error handler (which
 // logs them, with a request id), and the request metrics. The routes are
 // registered too (routes.go), for the route table and the contract tests.

@@ -107,10 +107,6 @@ type catalogueIndexes struct {
 // building it when the catalogue changed since the last one: one
 // primary-key read when nothing changed.
 func (s *Store) catalogueIndex(ctx context.Context) (*index.Index, error) {
-	gen, err := s.catalogueGeneration(ctx)
-	if err != nil {
-		return nil, err
-	}
 	c := s.catalogue
 	if c == nil { // a Store bound to a transaction: build from what it sees
 		snap, err := loadCatalogueIndex(ctx, s.db)
@@ -118,6 +114,10 @@ func (s *Store) catalogueIndex(ctx context.Context) (*index.Index, error) {
 			return nil, err
 		}
 		return snap.ix, nil
+	}
+	gen, err := s.catalogueGeneration(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if cur := c.current.Load(); cur != nil && cur.gen == gen {
 		return cur.ix, nil
